@@ -1,0 +1,26 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** 32 bytes from the CSPRNG, base64url: session ids, refresh tokens. */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** SHA-256 of a token, base64url. Only this ever reaches a store. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('base64url');
+}
+
+/** HMAC-SHA256 of `data` under `key`, base64url. */
+export function hmac(key: Uint8Array, data: string): string {
+  return createHmac('sha256', key).update(data, 'utf8').digest('base64url');
+}
+
+/**
+ * Compares two strings in constant time (for their common length): hashes both first so
+ * that neither the content nor the length of the secret leaks through timing.
+ */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a, 'utf8').digest();
+  const hb = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(ha, hb) && a.length === b.length;
+}

@@ -1,0 +1,36 @@
+import type { Clock } from '../clock.js';
+import type { UserStore } from '../../stores/types.js';
+
+/**
+ * A bounded cache of user id → email, so that `GET /auth/me` in a jwt posture does not need a
+ * store round trip per request (the email is not a claim: claims are allow-listed). Emails never
+ * authorise anything; roles and revocation come from the token and the posture.
+ */
+export interface EmailCache {
+  get(userId: string): Promise<string | null>;
+  remember(userId: string, email: string): void;
+}
+
+/** Creates the cache with at most `maxEntries`, each trusted for `ttlMs`. */
+export function createEmailCache(users: UserStore, maxEntries: number, ttlMs: number, clock: Clock): EmailCache {
+  const entries = new Map<string, { email: string; until: number }>();
+  const remember = (userId: string, email: string) => {
+    entries.delete(userId);
+    if (entries.size >= maxEntries) {
+      const oldest = entries.keys().next();
+      if (!oldest.done) entries.delete(oldest.value);
+    }
+    entries.set(userId, { email, until: clock.now() + ttlMs });
+  };
+  return {
+    remember,
+    async get(userId) {
+      const hit = entries.get(userId);
+      if (hit && hit.until > clock.now()) return hit.email;
+      const user = await users.getById(userId);
+      if (!user) return null;
+      remember(userId, user.email);
+      return user.email;
+    },
+  };
+}

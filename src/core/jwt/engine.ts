@@ -1,0 +1,175 @@
+import type { ResolvedConfig } from '../config.js';
+import type { IssuedCredentials, PostureEngine } from '../engine.js';
+import type { StoredRefreshFamily, StoredUser } from '../../stores/types.js';
+import type { AuthResult, ClientInfo, SessionInfo } from '../types.js';
+import { loadKeyRing, type KeyRing } from '../tokens/keys.js';
+import { createAccessTokenSigner } from '../tokens/sign-access.js';
+import { createAccessTokenVerifier } from '../tokens/verify-access.js';
+import { createRefreshTokens, type ExchangeResult } from './refresh-tokens.js';
+import type { RevocationPolicy } from './revocation-check.js';
+import { createEmailCache } from './email-cache.js';
+
+/** What a refresh returns. */
+export type RefreshResult =
+  | { ok: true; credentials: Extract<IssuedCredentials, { kind: 'jwt' }> }
+  | { ok: false; reason: 'invalid' | 'reused' | 'revoked' };
+
+/** The jwt postures' engine, plus what only they have. */
+export interface JwtEngine extends PostureEngine {
+  refresh(refreshToken: string): Promise<RefreshResult>;
+  /** Logs out by refresh token (the access token may already have expired). */
+  logoutByRefreshToken(refreshToken: string): Promise<void>;
+  jwks(): Promise<{ keys: object[] }>;
+  keyRing(): Promise<KeyRing>;
+}
+
+/**
+ * The `jwt`, `jwt-denylist` and `jwt-push` postures: short-lived signed access tokens verified
+ * locally, refresh families in the store, and a revocation policy that decides what a revocation
+ * does to access tokens already issued.
+ */
+export function createJwtEngine(config: ResolvedConfig, revocation: RevocationPolicy): JwtEngine {
+  const { store, clock } = config;
+  const refreshTokens = createRefreshTokens(config);
+  const emails = createEmailCache(store.users, 10_000, 5 * 60_000, clock);
+  let ring: Promise<KeyRing> | undefined;
+  let sign: ReturnType<typeof createAccessTokenSigner> | undefined;
+  let verify: ReturnType<typeof createAccessTokenVerifier> | undefined;
+
+  const getRing = (): Promise<KeyRing> => {
+    ring ??= loadKeyRing(config).then(
+      (r) => {
+        sign = createAccessTokenSigner(config, r);
+        verify = createAccessTokenVerifier(config, r);
+        return r;
+      },
+      (err: unknown) => {
+        ring = undefined;
+        throw err;
+      },
+    );
+    return ring;
+  };
+
+  async function mint(user: StoredUser, family: StoredRefreshFamily, refreshToken: string): Promise<Extract<IssuedCredentials, { kind: 'jwt' }>> {
+    await getRing();
+    const issuedAtSeconds = await revocation.minIssuedAt(user.id);
+    const access = await sign!({ sub: user.id, sid: family.id, roles: user.roles, issuedAtSeconds });
+    emails.remember(user.id, user.email);
+    return {
+      kind: 'jwt',
+      sessionId: family.id,
+      createdAt: family.createdAt,
+      expiresAt: family.expiresAt,
+      accessToken: access.token,
+      accessExpiresAt: access.expiresAt,
+      refreshToken,
+      refreshExpiresAt: family.expiresAt,
+    };
+  }
+
+  async function revokeFamily(family: Pick<StoredRefreshFamily, 'id' | 'userId'>): Promise<boolean> {
+    const deleted = await store.refresh.delete(family.userId, family.id);
+    await revocation.revokeFamily(family.userId, family.id);
+    return deleted;
+  }
+
+  const engine: JwtEngine = {
+    async init() {
+      await getRing();
+      await revocation.init();
+    },
+
+    async issue(user: StoredUser, client: ClientInfo) {
+      const { family, refreshToken } = await refreshTokens.issue(user.id, client);
+      return mint(user, family, refreshToken);
+    },
+
+    async authenticate(token, transport): Promise<AuthResult> {
+      if (!verify) await getRing();
+      const result = await verify!(token);
+      if (!result.ok) return { ok: false, reason: result.reason };
+      const { claims } = result;
+      if (await revocation.isRevoked(claims)) return { ok: false, reason: 'revoked' };
+      const email = await emails.get(claims.sub);
+      if (email === null) return { ok: false, reason: 'invalid' };
+      return {
+        ok: true,
+        principal: {
+          // Roles come from the token: in `jwt` a role change reaches them at the next refresh.
+          user: { id: claims.sub, email, roles: [...claims.roles] },
+          session: { id: claims.sid, createdAt: claims.iat * 1000, expiresAt: claims.exp * 1000 },
+          transport,
+        },
+      };
+    },
+
+    async refresh(refreshToken) {
+      const exchanged: ExchangeResult = await refreshTokens.exchange(refreshToken);
+      if (!exchanged.ok) {
+        // RFC 9700 §4.14.2: a replayed, rotated refresh token means theft; the whole family goes,
+        // the newest token included.
+        if (exchanged.reason === 'reused') await revokeFamily(exchanged.family);
+        return { ok: false, reason: exchanged.reason };
+      }
+      // Re-read the user so roles and `disabled` are current in every new access token.
+      const user = await store.users.getById(exchanged.family.userId);
+      if (!user || user.disabled) {
+        await revokeFamily(exchanged.family);
+        return { ok: false, reason: 'revoked' };
+      }
+      return { ok: true, credentials: await mint(user, exchanged.family, exchanged.refreshToken) };
+    },
+
+    async logout(principal) {
+      await revokeFamily({ id: principal.session.id, userId: principal.user.id });
+    },
+
+    async logoutByRefreshToken(refreshToken) {
+      const family = await refreshTokens.find(refreshToken);
+      if (family) await revokeFamily(family);
+    },
+
+    async revokeAll(userId) {
+      const families = await store.refresh.listByUser(userId, clock.now());
+      await store.refresh.deleteAllForUser(userId);
+      await revocation.revokeUser(userId);
+      // Family entries too: they also catch tokens minted in the very second of the revocation.
+      await Promise.all(families.map((f) => revocation.revokeFamily(userId, f.id)));
+    },
+
+    async revoke(userId, id) {
+      const family = await store.refresh.getById(id, clock.now());
+      if (!family || family.userId !== userId) return false;
+      return revokeFamily(family);
+    },
+
+    async list(userId, currentId): Promise<SessionInfo[]> {
+      const families = await store.refresh.listByUser(userId, clock.now());
+      return families.map((f) => ({
+        id: f.id,
+        createdAt: f.createdAt,
+        lastSeenAt: f.lastSeenAt,
+        expiresAt: f.expiresAt,
+        userAgent: f.userAgent,
+        ip: f.ip,
+        current: f.id === currentId,
+      }));
+    },
+
+    async rolesChanged(userId) {
+      await revocation.revokeUser(userId);
+    },
+
+    async jwks() {
+      return (await getRing()).jwks();
+    },
+
+    keyRing: getRing,
+
+    async close() {
+      await revocation.close();
+    },
+  };
+  return engine;
+}

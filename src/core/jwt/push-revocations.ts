@@ -1,0 +1,158 @@
+import type { ResolvedConfig } from '../config.js';
+import type { FeedObservation } from '../posture.js';
+import type { Revocation } from '../../stores/types.js';
+import type { AccessClaims } from '../tokens/verify-access.js';
+import { issuedBefore, minIatAfter, revocationLifetimeMs, type RevocationPolicy } from './revocation-check.js';
+
+/** The jwt-push policy also reports what it has observed of its feed. */
+export interface PushRevocations extends RevocationPolicy {
+  observe(): FeedObservation & { samples: number; entries: number; status: 'up' | 'down' | 'syncing' };
+}
+
+const DELAY_SAMPLES = 1024;
+const PRUNE_EVERY_MS = 10_000;
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/**
+ * `jwt-push`: verification stays local; revocations are written to the store, published on its
+ * feed, and kept in memory by every instance only until no token they affect can still be valid.
+ * After a start or a reconnect the instance reloads every live revocation from the store before it
+ * trusts its memory again, and while the feed is down longer than `feedStaleAfterMs` it checks the
+ * store on every request: no revocation is ever missed, and a store that is down too means 503.
+ */
+export function createPushRevocations(config: ResolvedConfig): PushRevocations {
+  const { store, clock } = config;
+  const lifetime = revocationLifetimeMs(config);
+  const staleAfterMs = config.jwt.feedStaleAfterMs;
+  const users = new Map<string, { notBefore: number; expiresAt: number }>();
+  const families = new Map<string, number>();
+  const delays: number[] = [];
+  let status: 'up' | 'down' | 'syncing' = 'syncing';
+  let downSince: number | null = clock.now();
+  let synced = false;
+  let unsubscribe: (() => Promise<void>) | undefined;
+  let lastPrune = clock.now();
+  let resyncing: Promise<void> | undefined;
+
+  function remember(r: Revocation): void {
+    if (r.kind === 'user') {
+      const prev = users.get(r.userId);
+      if (!prev || prev.notBefore < r.notBefore) users.set(r.userId, { notBefore: r.notBefore, expiresAt: Math.max(r.expiresAt, prev?.expiresAt ?? 0) });
+    } else {
+      families.set(r.familyId, Math.max(r.expiresAt, families.get(r.familyId) ?? 0));
+    }
+  }
+
+  function prune(now: number): void {
+    if (now - lastPrune < PRUNE_EVERY_MS) return;
+    lastPrune = now;
+    for (const [k, v] of users) if (v.expiresAt <= now) users.delete(k);
+    for (const [k, v] of families) if (v <= now) families.delete(k);
+  }
+
+  async function resync(): Promise<void> {
+    resyncing ??= (async () => {
+      status = 'syncing';
+      const entries = await store.revocations.listActive(clock.now());
+      for (const r of entries) remember(r);
+      synced = true;
+      status = 'up';
+      downSince = null;
+    })().finally(() => {
+      resyncing = undefined;
+    });
+    return resyncing;
+  }
+
+  function onMessage(r: Revocation): void {
+    remember(r);
+    delays.push(Math.max(0, clock.now() - r.createdAt));
+    if (delays.length > DELAY_SAMPLES) delays.splice(0, delays.length - DELAY_SAMPLES);
+  }
+
+  function onStatus(next: 'up' | 'down'): void {
+    if (next === 'down') {
+      status = 'down';
+      downSince ??= clock.now();
+      synced = false;
+    } else {
+      // Whatever was published while we were away is in the store: reload before trusting memory.
+      resync().catch(() => {
+        status = 'down';
+      });
+    }
+  }
+
+  /** Memory is trusted while synced, or while the feed has been down for less than the bound. */
+  function memoryTrusted(now: number): boolean {
+    if (synced && status === 'up') return true;
+    return synced && downSince !== null && now - downSince < staleAfterMs;
+  }
+
+  async function publish(r: Revocation): Promise<void> {
+    await store.revocations.put(r);
+    remember(r);
+    await store.feed.publish(r);
+  }
+
+  return {
+    async isRevoked(claims: AccessClaims) {
+      const now = clock.now();
+      prune(now);
+      if (!memoryTrusted(now)) {
+        // Fail closed: the feed is stale, ask the store (a store error becomes 503 upstream).
+        if (status !== 'syncing' && !resyncing) resync().catch(() => {});
+        const state = await store.revocations.check(claims.sub, claims.sid, now);
+        return state.familyRevoked || issuedBefore(claims.iat, state.userNotBefore);
+      }
+      const fam = families.get(claims.sid);
+      if (fam !== undefined && fam > now) return true;
+      const user = users.get(claims.sub);
+      return user !== undefined && user.expiresAt > now && issuedBefore(claims.iat, user.notBefore);
+    },
+
+    async revokeFamily(userId, familyId) {
+      const now = clock.now();
+      await publish({ kind: 'family', familyId, userId, createdAt: now, expiresAt: now + lifetime });
+    },
+
+    async revokeUser(userId) {
+      const now = clock.now();
+      await publish({ kind: 'user', userId, notBefore: now, createdAt: now, expiresAt: now + lifetime });
+    },
+
+    async minIssuedAt(userId) {
+      const now = clock.now();
+      const { userNotBefore } = await store.revocations.check(userId, '', now);
+      return minIatAfter(now, userNotBefore);
+    },
+
+    async init() {
+      if (!unsubscribe) unsubscribe = await store.feed.subscribe(onMessage, onStatus);
+      if (!synced) await resync();
+    },
+
+    async close() {
+      const stop = unsubscribe;
+      unsubscribe = undefined;
+      if (stop) await stop();
+    },
+
+    observe() {
+      const sorted = [...delays].sort((a, b) => a - b);
+      const now = clock.now();
+      return {
+        p50Ms: percentile(sorted, 50),
+        p99Ms: percentile(sorted, 99),
+        stale: !memoryTrusted(now),
+        samples: sorted.length,
+        entries: users.size + families.size,
+        status,
+      };
+    },
+  };
+}

@@ -1,0 +1,274 @@
+import { hashToken, hmac, randomToken, safeEqual } from './crypto.js';
+import { resolveConfig, type ResolvedConfig, type TesseraOptions } from './config.js';
+import { TesseraError } from './errors.js';
+import type { IssuedCredentials, PostureEngine } from './engine.js';
+import { describePosture, type PostureReport } from './posture.js';
+import { assertUnderLimits, recordHits, type Limit } from './rate-limit.js';
+import { createSessionEngine } from './session/engine.js';
+import { createJwtEngine, type JwtEngine, type RefreshResult } from './jwt/engine.js';
+import { createDenylist, createNoRevocation } from './jwt/revocation-check.js';
+import { createPushRevocations, type PushRevocations } from './jwt/push-revocations.js';
+import type { AdminUser, AuthResult, ClientInfo, Principal, PublicUser, SessionInfo, Transport } from './types.js';
+import { normalizeEmail } from './users/email.js';
+import { createPasswordHasher } from './users/password.js';
+import { MAX_ROLES, newUserRecord, normalizeRoles, ROLE_SHAPE, toAdminUser, toPublicUser } from './users/users.js';
+
+/** The result of a successful login. */
+export interface LoginResult {
+  user: PublicUser;
+  credentials: IssuedCredentials;
+}
+
+/** A configured Tessera instance: every operation of the library. */
+export interface Tessera {
+  readonly config: ResolvedConfig;
+  /** Creates an account. @throws TesseraError `bad_request`, `conflict`, `forbidden` (signup closed), `rate_limited`. */
+  signup(input: { email: string; password: string }, client: ClientInfo): Promise<PublicUser>;
+  /** Checks a password and issues credentials. @throws TesseraError `invalid_credentials`, `rate_limited`, `forbidden`, `bad_request`. */
+  login(input: { email: string; password: string }, client: ClientInfo): Promise<LoginResult>;
+  /** Authenticates a presented credential; a rejection is a result, not an exception. */
+  authenticate(token: string, transport: Transport): Promise<AuthResult>;
+  logout(principal: Principal): Promise<void>;
+  /** Ends every session of a user ("log out everywhere"). */
+  revokeAllForUser(userId: string): Promise<void>;
+  /** Ends one of the user's sessions. @throws TesseraError `not_found` if the user has none with that id. */
+  revokeSession(userId: string, sessionId: string): Promise<void>;
+  listSessions(userId: string, currentSessionId: string | null): Promise<SessionInfo[]>;
+  /** The CSRF token bound to a session: HMAC of its id under a per-deployment key. */
+  csrfToken(sessionId: string): Promise<string>;
+  /** Constant-time check of a presented CSRF token against the session's. */
+  verifyCsrf(sessionId: string, presented: string): Promise<boolean>;
+  listUsers(options?: { limit?: number; offset?: number }): Promise<AdminUser[]>;
+  /** @throws TesseraError `not_found`, `bad_request` */
+  setRoles(userId: string, roles: readonly string[]): Promise<PublicUser>;
+  /** Disables the account and revokes everything it holds. @throws TesseraError `not_found` */
+  disableUser(userId: string): Promise<void>;
+  /** @throws TesseraError `not_found` */
+  enableUser(userId: string): Promise<void>;
+  /** Creates or updates an admin account (bootstrap): sets the password, adds `admin`, enables it. */
+  ensureAdmin(email: string, password: string): Promise<PublicUser>;
+  /**
+   * Rotates a refresh token (jwt postures) and mints a new access token. A rotated token replayed
+   * after the grace window revokes its whole family. @throws TesseraError `not_found` in the session posture.
+   */
+  refresh(refreshToken: string): Promise<RefreshResult>;
+  /** Ends the refresh family a refresh token belongs to (jwt postures; no-op otherwise). */
+  logoutByRefreshToken(refreshToken: string): Promise<void>;
+  /** The public JSON Web Key Set (jwt postures with an asymmetric algorithm), or null. */
+  jwks(): Promise<{ keys: object[] } | null>;
+  posture(): PostureReport;
+  /** Resolves when the store answers and the posture is initialised; throws StoreError otherwise. */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const CSRF_SECRET_NAME = 'csrf-hmac-key-v1';
+
+/**
+ * Validates the configuration once (throws `ConfigError` naming the option) and returns the instance.
+ * @example
+ * const tessera = createTessera({ mode: 'session', store: createSqliteStore({ path: './tessera.db' }) });
+ */
+export function createTessera(options: TesseraOptions): Tessera {
+  const config = resolveConfig(options);
+  const { store, clock } = config;
+  const passwords = createPasswordHasher(config.password);
+  let push: PushRevocations | undefined;
+  let jwtEngine: JwtEngine | undefined;
+  let engine: PostureEngine;
+  if (config.mode === 'session') {
+    engine = createSessionEngine(config);
+  } else {
+    const policy =
+      config.mode === 'jwt' ? createNoRevocation(config) : config.mode === 'jwt-denylist' ? createDenylist(config) : (push = createPushRevocations(config));
+    engine = jwtEngine = createJwtEngine(config, policy);
+  }
+  const requireJwt = (): JwtEngine => {
+    if (!jwtEngine) throw new TesseraError('not_found', 'refresh tokens belong to the jwt postures');
+    return jwtEngine;
+  };
+
+  let csrfKey: Promise<Buffer> | undefined;
+  const getCsrfKey = (): Promise<Buffer> => {
+    csrfKey ??= store.secrets.getOrCreate(CSRF_SECRET_NAME, randomToken(32)).then(
+      (v) => Buffer.from(v, 'base64url'),
+      (err: unknown) => {
+        csrfKey = undefined; // retry on the next call instead of caching a failure
+        throw err;
+      },
+    );
+    return csrfKey;
+  };
+
+  let initialised: Promise<void> | undefined;
+  const init = (): Promise<void> => {
+    initialised ??= engine.init().catch((err: unknown) => {
+      initialised = undefined;
+      throw err;
+    });
+    return initialised;
+  };
+
+  const loginLimits = (emailKey: string, ip: string | null): Limit[] => {
+    const windowMs = config.rateLimit.loginWindowSeconds * 1000;
+    const limits: Limit[] = [{ key: `login:acct:${hashToken(emailKey)}`, max: config.rateLimit.loginPerAccount, windowMs }];
+    if (ip) limits.push({ key: `login:ip:${ip}`, max: config.rateLimit.loginPerIp, windowMs });
+    return limits;
+  };
+
+  async function requireUser(userId: string) {
+    const user = await store.users.getById(userId);
+    if (!user) throw new TesseraError('not_found', 'no such user');
+    return user;
+  }
+
+  const tessera: Tessera = {
+    config,
+
+    async signup(input, client) {
+      if (config.signup === 'closed') throw new TesseraError('forbidden', 'signup is closed');
+      const now = clock.now();
+      const limits: Limit[] = client.ip
+        ? [{ key: `signup:ip:${client.ip}`, max: config.rateLimit.signupPerIp, windowMs: config.rateLimit.signupWindowSeconds * 1000 }]
+        : [];
+      await assertUnderLimits(store.counters, limits, now);
+      const email = normalizeEmail(input.email);
+      if (!email) throw new TesseraError('bad_request', 'email is not a valid address');
+      passwords.check(input.password);
+      await recordHits(store.counters, limits, now);
+      const hash = await passwords.hash(input.password);
+      const user = newUserRecord(email, hash, [], clock.now());
+      if (!(await store.users.create(user))) throw new TesseraError('conflict', 'an account with this email exists');
+      return toPublicUser(user);
+    },
+
+    async login(input, client) {
+      // Oversize passwords are refused before any hashing (no argon2 over a megabyte).
+      if (Buffer.byteLength(input.password, 'utf8') > config.password.maxBytes) {
+        throw new TesseraError('bad_request', `password must be at most ${config.password.maxBytes} bytes`);
+      }
+      const email = normalizeEmail(input.email);
+      const now = clock.now();
+      const [accountLimit, ipLimit] = loginLimits(email ?? input.email.trim().toLowerCase(), client.ip);
+      // The account attempt is counted atomically *before* the password is checked, so a burst of
+      // parallel guesses cannot all pass the check while argon2 runs. The per-IP limit counts failures.
+      const attempt = await store.counters.increment(accountLimit!.key, accountLimit!.windowMs, now);
+      if (attempt.count > accountLimit!.max) {
+        throw new TesseraError('rate_limited', 'too many attempts; try again later', {
+          retryAfterSeconds: Math.max(1, Math.ceil((attempt.resetAt - now) / 1000)),
+        });
+      }
+      if (ipLimit) await assertUnderLimits(store.counters, [ipLimit], now);
+      const user = email ? await store.users.getByEmail(email) : null;
+      // Unknown accounts are verified against a dummy hash: same status, same body, about the same time.
+      const ok = await passwords.verify(user?.passwordHash ?? null, input.password);
+      if (!ok || !user) {
+        if (ipLimit) await recordHits(store.counters, [ipLimit], now);
+        throw new TesseraError('invalid_credentials', 'email or password is incorrect');
+      }
+      if (user.disabled) throw new TesseraError('forbidden', 'this account is disabled');
+      await store.counters.reset(accountLimit!.key);
+      await init();
+      const credentials = await engine.issue(user, client);
+      return { user: toPublicUser(user), credentials };
+    },
+
+    async authenticate(token, transport) {
+      await init();
+      return engine.authenticate(token, transport);
+    },
+
+    logout: (principal) => engine.logout(principal),
+    revokeAllForUser: (userId) => engine.revokeAll(userId),
+
+    async revokeSession(userId, sessionId) {
+      if (!(await engine.revoke(userId, sessionId))) throw new TesseraError('not_found', 'no such session');
+    },
+
+    listSessions: (userId, currentSessionId) => engine.list(userId, currentSessionId),
+
+    async csrfToken(sessionId) {
+      return hmac(await getCsrfKey(), `csrf:${sessionId}`);
+    },
+
+    async verifyCsrf(sessionId, presented) {
+      if (presented.length === 0 || presented.length > 128) return false;
+      return safeEqual(hmac(await getCsrfKey(), `csrf:${sessionId}`), presented);
+    },
+
+    async listUsers(opts = {}) {
+      const limit = Math.min(Math.max(opts.limit ?? 100, 1), 1000);
+      const users = await store.users.list({ limit, offset: Math.max(opts.offset ?? 0, 0) });
+      return users.map(toAdminUser);
+    },
+
+    async setRoles(userId, roles) {
+      if (roles.length > MAX_ROLES) throw new TesseraError('bad_request', `at most ${MAX_ROLES} roles`);
+      const bad = roles.find((r) => !ROLE_SHAPE.test(r));
+      if (bad !== undefined) throw new TesseraError('bad_request', 'roles must match ^[a-z][a-z0-9_:-]{0,63}$');
+      const updated = await store.users.update(userId, { roles: normalizeRoles(roles) });
+      if (!updated) throw new TesseraError('not_found', 'no such user');
+      await engine.rolesChanged(userId);
+      return toPublicUser(updated);
+    },
+
+    async disableUser(userId) {
+      await requireUser(userId);
+      await store.users.update(userId, { disabled: true });
+      await engine.revokeAll(userId);
+    },
+
+    async enableUser(userId) {
+      await requireUser(userId);
+      await store.users.update(userId, { disabled: false });
+    },
+
+    async ensureAdmin(emailInput, password) {
+      const email = normalizeEmail(emailInput);
+      if (!email) throw new TesseraError('bad_request', 'admin email is not a valid address');
+      const hash = await passwords.hash(password);
+      const existing = await store.users.getByEmail(email);
+      if (!existing) {
+        const user = newUserRecord(email, hash, ['admin'], clock.now());
+        if (await store.users.create(user)) return toPublicUser(user);
+      }
+      const current = existing ?? (await store.users.getByEmail(email));
+      if (!current) throw new TesseraError('conflict', 'admin account changed concurrently');
+      const updated = await store.users.update(current.id, {
+        passwordHash: hash,
+        roles: normalizeRoles([...current.roles, 'admin']),
+        disabled: false,
+      });
+      if (!updated) throw new TesseraError('conflict', 'admin account changed concurrently');
+      return toPublicUser(updated);
+    },
+
+    async refresh(refreshToken) {
+      const jwt = requireJwt();
+      await init();
+      return jwt.refresh(refreshToken);
+    },
+
+    async logoutByRefreshToken(refreshToken) {
+      if (jwtEngine) await jwtEngine.logoutByRefreshToken(refreshToken);
+    },
+
+    async jwks() {
+      if (!jwtEngine || config.jwt.algorithm === 'HS256') return null;
+      return jwtEngine.jwks();
+    },
+
+    posture: () => describePosture(config, push?.observe()),
+
+    async ready() {
+      await store.ping();
+      await init();
+      await getCsrfKey();
+    },
+
+    async close() {
+      await engine.close();
+    },
+  };
+  return Object.freeze(tessera);
+}

@@ -1,0 +1,220 @@
+import { errors, jwtVerify } from 'jose';
+import type { JWTPayload, JWTVerifyOptions } from 'jose';
+import type { ResolvedConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
+import type { KeyRing } from './keys.js';
+import { MAX_IAT_LEAD_SECONDS } from './sign-access.js';
+
+/** The claims of a verified access token. `iat`/`exp` are in seconds. */
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  roles: string[];
+  jti: string;
+  iat: number;
+  exp: number;
+  /** Only the names in `config.jwt.extraClaims`. */
+  [extra: string]: unknown;
+}
+
+/** Why a token was refused: unparseable, refused (bad signature, header or claims), or past `exp`. */
+export type AccessRejection = 'malformed' | 'invalid' | 'expired';
+
+/** A verified token's claims, or why it was refused. */
+export type AccessVerifyResult = { ok: true; claims: AccessClaims } | { ok: false; reason: AccessRejection };
+
+/** Verifies one access token; resolves, never rejects. */
+export type AccessTokenVerifier = (token: string) => Promise<AccessVerifyResult>;
+
+/** Longest token accepted; checked before any parsing. */
+export const MAX_ACCESS_TOKEN_LENGTH = 8192;
+
+/** Least time between two store re-reads caused by an unknown `kid` (per ring, so per process). */
+export const UNKNOWN_KID_RELOAD_INTERVAL_MS = 5000;
+
+const MAX_KID_LENGTH = 128;
+const ACCESS_TOKEN_TYP = 'at+jwt';
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Header parameters that name or carry a key (RFC 7515 §4.1.2–4.1.6). Tessera never fetches or
+ * trusts a key a token names (RFC 8725 §3.10); `crit` lists extensions, of which we understand
+ * none (RFC 7515 §4.1.11).
+ */
+const REFUSED_HEADER_PARAMETERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'] as const;
+
+const MALFORMED: AccessVerifyResult = Object.freeze({ ok: false, reason: 'malformed' });
+const INVALID: AccessVerifyResult = Object.freeze({ ok: false, reason: 'invalid' });
+const EXPIRED: AccessVerifyResult = Object.freeze({ ok: false, reason: 'expired' });
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+interface ReloadGate {
+  lastAt: number | null;
+  pending: Promise<void> | null;
+}
+
+/** Rate limit of unknown-kid reloads, shared by every verifier of a ring. */
+const reloadGates = new WeakMap<KeyRing, ReloadGate>();
+
+/**
+ * Creates the access-token verifier. Everything is set up once; per call the token is checked
+ * structurally, its header is screened, the key is chosen by `kid` only, and `jose` checks the
+ * signature (with the configured algorithm only, RFC 8725 §3.1) before any claim: `iss`, `aud`,
+ * `typ` (RFC 9068 §4), `exp`/`nbf` with `config.jwt.clockToleranceSeconds`, an age of less than
+ * `accessTtlSeconds` since `iat` (so no token outlives the configured TTL, whatever its `exp`), and
+ * an `iat` no further ahead than the tolerance plus `MAX_IAT_LEAD_SECONDS`.
+ * The token never reaches an error or a log.
+ *
+ * @throws ConfigError at creation if the ring is for another algorithm. The returned function never throws.
+ * @example const verify = createAccessTokenVerifier(config, ring); const result = await verify(token);
+ */
+export function createAccessTokenVerifier(config: ResolvedConfig, ring: KeyRing): AccessTokenVerifier {
+  const algorithm = config.jwt.algorithm;
+  if (ring.algorithm !== algorithm) {
+    throw new ConfigError('jwt.algorithm', `the key ring was loaded for ${ring.algorithm}, not ${algorithm}`);
+  }
+  const clock = config.clock;
+  const extraNames = [...config.jwt.extraClaims];
+  const baseOptions: Readonly<JWTVerifyOptions> = Object.freeze({
+    algorithms: [algorithm],
+    issuer: config.issuer,
+    audience: config.audience,
+    typ: ACCESS_TOKEN_TYP,
+    requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'sid'],
+    clockTolerance: config.jwt.clockToleranceSeconds,
+  });
+  const tolerance = config.jwt.clockToleranceSeconds;
+  const ttlSeconds = config.jwt.accessTtlSeconds;
+
+  async function verify(token: string): Promise<AccessVerifyResult> {
+    const screened = screenHeader(token, algorithm);
+    if (typeof screened !== 'string') return screened;
+    const kid = screened;
+
+    await ring.reloadIfStale();
+    let key = ring.verificationKey(kid);
+    if (key === undefined && (await reloadForUnknownKid(ring, clock.now()))) key = ring.verificationKey(kid);
+    if (key === undefined) return INVALID;
+
+    const now = clock.now();
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, key, { ...baseOptions, currentDate: new Date(now) }));
+    } catch (error) {
+      return error instanceof errors.JWTExpired ? EXPIRED : INVALID;
+    }
+    // Signature, iss, aud, typ, exp and nbf are good; now the age (RFC 7519 §4.1.6). No token
+    // outlives accessTtlSeconds after its iat, whatever its exp (the revocation windows of the
+    // jwt postures are sized by it), and iat is not ahead of us by more than the signer may put it.
+    const nowSeconds = Math.floor(now / 1000);
+    const iat = payload.iat;
+    if (typeof iat !== 'number') return INVALID;
+    if (iat > nowSeconds + tolerance + MAX_IAT_LEAD_SECONDS) return INVALID;
+    if (nowSeconds - iat - tolerance >= ttlSeconds) return EXPIRED;
+    return toClaims(payload, extraNames);
+  }
+
+  return async function verifyAccessToken(token) {
+    try {
+      return await verify(token);
+    } catch {
+      // Defensive: a bad token is a result, never an exception (and never logged).
+      return INVALID;
+    }
+  };
+}
+
+/**
+ * Structural checks and header screening before any cryptography. Returns the `kid`, or the
+ * rejection. Only the header is decoded here; the payload is not read before the signature.
+ */
+function screenHeader(token: unknown, algorithm: string): string | AccessVerifyResult {
+  if (typeof token !== 'string' || token.length === 0 || token.length > MAX_ACCESS_TOKEN_LENGTH) return MALFORMED;
+  // JWS compact serialization has exactly three parts (RFC 7515 §7.1); a JWE has five.
+  const parts = token.split('.');
+  if (parts.length !== 3) return MALFORMED;
+  for (const part of parts) {
+    // Unpadded base64url (RFC 7515 §2); a length of 1 mod 4 cannot be decoded.
+    if (!BASE64URL.test(part) || part.length % 4 === 1) return MALFORMED;
+  }
+
+  let header: unknown;
+  try {
+    header = JSON.parse(utf8.decode(Buffer.from(parts[0]!, 'base64url')));
+  } catch {
+    return MALFORMED;
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) return MALFORMED;
+  const fields = header as Record<string, unknown>;
+
+  for (const name of REFUSED_HEADER_PARAMETERS) {
+    if (Object.hasOwn(fields, name)) return INVALID;
+  }
+  if (!isAccessTokenTyp(fields.typ)) return INVALID;
+  // Pinned, case-sensitive (RFC 7515 §4.1.1); this also refuses `none` in every spelling.
+  if (fields.alg !== algorithm) return INVALID;
+  const kid = fields.kid;
+  if (typeof kid !== 'string' || kid.length === 0 || kid.length > MAX_KID_LENGTH) return INVALID;
+  return kid;
+}
+
+/** RFC 9068 §4: `typ` is `at+jwt` or `application/at+jwt`, compared case-insensitively. */
+function isAccessTokenTyp(typ: unknown): boolean {
+  if (typeof typ !== 'string') return false;
+  const value = typ.toLowerCase();
+  return value === ACCESS_TOKEN_TYP || value === `application/${ACCESS_TOKEN_TYP}`;
+}
+
+/**
+ * Re-reads the ring's store for a `kid` we do not know (another instance may have rotated), at
+ * most once per interval per ring, so random kids cannot turn into a store read per request.
+ * True if a reload ran (or was already running) and succeeded.
+ */
+async function reloadForUnknownKid(ring: KeyRing, now: number): Promise<boolean> {
+  let gate = reloadGates.get(ring);
+  if (gate === undefined) {
+    gate = { lastAt: null, pending: null };
+    reloadGates.set(ring, gate);
+  }
+  if (gate.pending !== null) {
+    return gate.pending.then(
+      () => true,
+      () => false,
+    );
+  }
+  if (gate.lastAt !== null && Math.abs(now - gate.lastAt) < UNKNOWN_KID_RELOAD_INTERVAL_MS) return false;
+  gate.lastAt = now;
+  const current = gate;
+  const pending = ring.reload();
+  current.pending = pending;
+  try {
+    await pending;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    current.pending = null;
+  }
+}
+
+/** Shape checks jose does not do (RFC 9068 §2.2), and the allow-listed copy of the claims. */
+function toClaims(payload: JWTPayload, extraNames: readonly string[]): AccessVerifyResult {
+  const { sub, sid, jti, iat, exp, roles } = payload;
+  if (!isNonEmptyString(sub) || !isNonEmptyString(sid) || !isNonEmptyString(jti)) return INVALID;
+  if (typeof iat !== 'number' || typeof exp !== 'number') return INVALID;
+  if (!Array.isArray(roles) || !roles.every((role): role is string => typeof role === 'string')) return INVALID;
+
+  const claims: AccessClaims = { sub, sid, roles: [...roles], jti, iat, exp };
+  for (const name of extraNames) {
+    // defineProperty: a claim named `__proto__` must stay a plain own property.
+    if (Object.hasOwn(payload, name)) {
+      Object.defineProperty(claims, name, { value: payload[name], enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return { ok: true, claims };
+}
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}

@@ -1,0 +1,63 @@
+import type { Tessera } from '../../core/tessera.js';
+import { ResponseError, type GuardOptions } from '../auth.js';
+import { internalError, problem, problemFromError } from '../problem.js';
+import { API_SECURITY_HEADERS } from '../respond.js';
+import type { HttpRequest, HttpResponse, Route } from '../types.js';
+import { adminRoutes } from './admin.js';
+import { authRoutes, type RouteDefiner } from './auth.js';
+import { healthRoutes } from './health.js';
+import { jwtRoutes } from './jwt.js';
+
+/** Where unexpected errors are reported; never given a secret. */
+export interface ErrorLogger {
+  error(details: { err: unknown; method: string; path: string }, message: string): void;
+}
+
+/** Options of `createRoutes`. */
+export interface RoutesOptions {
+  logger?: ErrorLogger;
+}
+
+/** Applies the API security headers without overriding what a route set. */
+export function withSecurityHeaders(response: HttpResponse): HttpResponse {
+  for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) {
+    if (!(name in response.headers)) response.headers[name] = value;
+  }
+  return response;
+}
+
+/** Turns anything a route throws into a response: problem+json for known errors, a bare 500 otherwise. */
+export function errorResponse(err: unknown, request: HttpRequest, logger?: ErrorLogger): HttpResponse {
+  if (err instanceof ResponseError) return err.response;
+  const known = problemFromError(err);
+  if (known) return known;
+  logger?.error({ err, method: request.method, path: request.path }, 'unexpected error in a Tessera route');
+  return internalError();
+}
+
+/**
+ * Every route of the HTTP contract for this instance, framework-neutral. Adapters register each
+ * (method, path) with their own router and call `handle`. Set up once; nothing is rebuilt per request.
+ */
+export function createRoutes(tessera: Tessera, options: RoutesOptions = {}): Route[] {
+  const guard: GuardOptions = { origins: new Set(tessera.config.origins.map((o) => new URL(o).origin.toLowerCase())) };
+  const define: RouteDefiner = (method, path, handle) => ({
+    method,
+    path,
+    async handle(request) {
+      let response: HttpResponse;
+      try {
+        response = await handle(request);
+      } catch (err) {
+        response = errorResponse(err, request, options.logger);
+      }
+      return withSecurityHeaders(response);
+    },
+  });
+  return [...healthRoutes(tessera, define), ...authRoutes(tessera, guard, define), ...jwtRoutes(tessera, guard, define), ...adminRoutes(tessera, guard, define)];
+}
+
+/** The 404 problem response for a path no route matches. */
+export function notFound(): HttpResponse {
+  return withSecurityHeaders(problem('not_found', { detail: 'no such route' }));
+}

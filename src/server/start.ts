@@ -1,0 +1,113 @@
+import { createServer } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../core/clock.js';
+import type { Algorithm, Mode, TesseraOptions } from '../core/config.js';
+import { createTessera, type Tessera } from '../core/tessera.js';
+import { openStore } from '../stores/open-store.js';
+import type { Store } from '../stores/types.js';
+import { buildApp } from './app.js';
+
+/** Everything the reference server can be started with (the CLI flags of API.md, typed). */
+export interface ServerOptions {
+  mode: Mode;
+  /** A store URL (`sqlite:./tessera.db`) or an already-built store. */
+  store: string | Store;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Allowed browser origins; default `http://localhost:PORT,http://127.0.0.1:PORT`. */
+  origins?: string[];
+  accessTtlSeconds?: number;
+  algorithm?: Algorithm;
+  jwtSecret?: string;
+  signup?: 'open' | 'closed';
+  adminEmail?: string;
+  adminPassword?: string;
+  demo?: boolean;
+  clock?: Clock;
+  logLevel?: string;
+  /** Further library options (session TTLs, limits, password cost…), merged last. */
+  tessera?: Partial<Omit<TesseraOptions, 'store' | 'clock' | 'mode'>>;
+}
+
+/** A running reference server. */
+export interface RunningServer {
+  app: FastifyInstance;
+  tessera: Tessera;
+  store: Store;
+  url: string;
+  port: number;
+  /** Stops accepting, drains in-flight requests, closes the store (if the server opened it). */
+  close(): Promise<void>;
+}
+
+async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the reference server: opens the store, validates the configuration, bootstraps the admin
+ * account if asked, and listens.
+ * @throws ConfigError on an invalid option (named); StoreError if the store cannot be opened.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const port = options.port === 0 ? await freePort(options.host) : options.port;
+  const ownsStore = typeof options.store === 'string';
+  const store = typeof options.store === 'string' ? await openStore(options.store) : options.store;
+  try {
+    const origins = options.origins ?? [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+    const extra = options.tessera ?? {};
+    const tesseraOptions: TesseraOptions = {
+      ...extra,
+      mode: options.mode,
+      store,
+      origins,
+      signup: options.signup ?? extra.signup ?? 'open',
+      demo: options.demo ?? extra.demo ?? false,
+      jwt: {
+        ...extra.jwt,
+        ...(options.accessTtlSeconds !== undefined ? { accessTtlSeconds: options.accessTtlSeconds } : {}),
+        ...(options.algorithm !== undefined ? { algorithm: options.algorithm } : {}),
+        ...(options.jwtSecret !== undefined ? { secrets: [options.jwtSecret] } : {}),
+      },
+    };
+    if (options.clock) tesseraOptions.clock = options.clock;
+    const tessera = createTessera(tesseraOptions);
+    if (options.adminEmail !== undefined || options.adminPassword !== undefined) {
+      if (!options.adminEmail || !options.adminPassword) {
+        throw new Error('--admin-email and --admin-password go together');
+      }
+      await tessera.ensureAdmin(options.adminEmail, options.adminPassword);
+    }
+    const app = await buildApp({ tessera, logLevel: options.logLevel ?? 'info' });
+    await app.listen({ port, host: options.host });
+    const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      tessera,
+      store,
+      port,
+      url: `http://${hostForUrl}:${port}`,
+      close() {
+        closing ??= (async () => {
+          await app.close();
+          await tessera.close();
+          if (ownsStore) await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    if (ownsStore) await store.close().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,2 @@
+/** The memory store (`tessera/stores/memory`). */
+export { createMemoryStore } from './create-memory-store.js';

@@ -1,0 +1,2 @@
+/** The SQLite store (`tessera/stores/sqlite`). */
+export { createSqliteStore, type SqliteStoreOptions } from './create-sqlite-store.js';

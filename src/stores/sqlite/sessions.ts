@@ -1,0 +1,74 @@
+import type Database from 'better-sqlite3';
+import type { SessionStore } from '../types.js';
+import { SESSION_COLUMNS, toSession, toUser, type SessionRow, type UserRow } from './rows.js';
+import type { Run } from './run.js';
+
+type JoinedRow = SessionRow & { [K in keyof UserRow as `u_${K}`]: UserRow[K] };
+
+/** The SQLite session store; statements are prepared here, once. */
+export function createSqliteSessionStore(db: Database.Database, run: Run): SessionStore {
+  const insert = db.prepare<[string, string, string, number, number, number, number, string | null, string | null]>(
+    `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  // One round trip: the session and its user, joined.
+  const selectWithUser = db.prepare<{ tokenHash: string; now: number }, JoinedRow>(
+    `SELECT s.token_hash, s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, s.absolute_expires_at,
+            s.user_agent, s.ip, u.id AS u_id, u.email AS u_email, u.password_hash AS u_password_hash,
+            u.roles AS u_roles, u.disabled AS u_disabled, u.created_at AS u_created_at
+     FROM sessions AS s JOIN users AS u ON u.id = s.user_id
+     WHERE s.token_hash = @tokenHash AND s.idle_expires_at > @now AND s.absolute_expires_at > @now`,
+  );
+  // Only a live session is touched: sliding an expired one would bring it back.
+  const touch = db.prepare<{ tokenHash: string; lastSeenAt: number; idleExpiresAt: number }>(
+    `UPDATE sessions SET last_seen_at = @lastSeenAt, idle_expires_at = @idleExpiresAt
+     WHERE token_hash = @tokenHash AND idle_expires_at > @lastSeenAt AND absolute_expires_at > @lastSeenAt`,
+  );
+  const selectByUser = db.prepare<{ userId: string; now: number }, SessionRow>(
+    `SELECT ${SESSION_COLUMNS} FROM sessions
+     WHERE user_id = @userId AND idle_expires_at > @now AND absolute_expires_at > @now
+     ORDER BY created_at DESC, id DESC`,
+  );
+  const deleteOwn = db.prepare<[string, string]>('DELETE FROM sessions WHERE id = ? AND user_id = ?');
+  const deleteByTokenHash = db.prepare<[string]>('DELETE FROM sessions WHERE token_hash = ?');
+  const deleteAllForUser = db.prepare<[string]>('DELETE FROM sessions WHERE user_id = ?');
+
+  return {
+    create: (session) =>
+      run('sessions.create', () => {
+        insert.run(
+          session.tokenHash, session.id, session.userId, session.createdAt, session.lastSeenAt,
+          session.idleExpiresAt, session.absoluteExpiresAt, session.userAgent, session.ip,
+        );
+      }),
+
+    getWithUser: (tokenHash, now) =>
+      run('sessions.getWithUser', () => {
+        const row = selectWithUser.get({ tokenHash, now });
+        if (row === undefined) return null;
+        return {
+          session: toSession(row),
+          user: toUser({
+            id: row.u_id,
+            email: row.u_email,
+            password_hash: row.u_password_hash,
+            roles: row.u_roles,
+            disabled: row.u_disabled,
+            created_at: row.u_created_at,
+          }),
+        };
+      }),
+
+    touch: (tokenHash, lastSeenAt, idleExpiresAt) =>
+      run('sessions.touch', () => {
+        touch.run({ tokenHash, lastSeenAt, idleExpiresAt });
+      }),
+
+    listByUser: (userId, now) => run('sessions.listByUser', () => selectByUser.all({ userId, now }).map(toSession)),
+
+    delete: (userId, id) => run('sessions.delete', () => deleteOwn.run(id, userId).changes > 0),
+
+    deleteByTokenHash: (tokenHash) => run('sessions.deleteByTokenHash', () => deleteByTokenHash.run(tokenHash).changes > 0),
+
+    deleteAllForUser: (userId) => run('sessions.deleteAllForUser', () => deleteAllForUser.run(userId).changes),
+  };
+}

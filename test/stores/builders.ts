@@ -1,0 +1,86 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Revocation, StoredRefreshFamily, StoredSession, StoredSigningKey, StoredUser } from '../../src/stores/types.js';
+
+/** The fixed base time of every store test; tests pass explicit `now`s relative to it. */
+export const T0 = Date.parse('2026-01-01T00:00:00Z');
+export const SECOND = 1000;
+export const MINUTE = 60 * SECOND;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+/** A random SHA-256-sized value, base64url, like a token hash. */
+export function randomHash(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** A user with a random id and email. */
+export function buildUser(overrides: Partial<StoredUser> = {}): StoredUser {
+  const id = randomUUID();
+  return {
+    id,
+    email: `${id}@example.test`,
+    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA',
+    roles: ['user'],
+    disabled: false,
+    createdAt: T0,
+    ...overrides,
+  };
+}
+
+/** A session of `userId`, live from T0 for 7 days idle and 30 days absolute. */
+export function buildSession(userId: string, overrides: Partial<StoredSession> = {}): StoredSession {
+  return {
+    id: randomUUID(),
+    tokenHash: randomHash(),
+    userId,
+    createdAt: T0,
+    lastSeenAt: T0,
+    idleExpiresAt: T0 + 7 * DAY,
+    absoluteExpiresAt: T0 + 30 * DAY,
+    userAgent: 'vitest',
+    ip: '192.0.2.1',
+    ...overrides,
+  };
+}
+
+/** A fresh refresh family of `userId`, expiring 30 days after T0. */
+export function buildFamily(userId: string, overrides: Partial<StoredRefreshFamily> = {}): StoredRefreshFamily {
+  return {
+    id: randomUUID(),
+    userId,
+    currentHash: randomHash(),
+    previousHash: null,
+    rotatedAt: null,
+    createdAt: T0,
+    lastSeenAt: T0,
+    expiresAt: T0 + 30 * DAY,
+    userAgent: 'vitest',
+    ip: '192.0.2.1',
+    ...overrides,
+  };
+}
+
+/** A per-user revocation, kept for an hour after T0 unless told otherwise. */
+export function buildUserRevocation(userId: string, notBefore: number, expiresAt = T0 + HOUR): Revocation {
+  return { kind: 'user', userId, notBefore, expiresAt, createdAt: T0 };
+}
+
+/** A per-family revocation, kept for an hour after T0 unless told otherwise. */
+export function buildFamilyRevocation(userId: string, familyId: string, expiresAt = T0 + HOUR): Revocation {
+  return { kind: 'family', familyId, userId, expiresAt, createdAt: T0 };
+}
+
+/** An active signing key with a random kid. */
+export function buildKey(overrides: Partial<StoredSigningKey> = {}): StoredSigningKey {
+  const kid = randomUUID();
+  return {
+    kid,
+    alg: 'EdDSA',
+    privateJwk: JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: randomHash(), d: randomHash(), kid }),
+    publicJwk: JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: randomHash(), kid }),
+    state: 'active',
+    createdAt: T0,
+    retireAt: null,
+    ...overrides,
+  };
+}

@@ -1,0 +1,141 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StoreError } from '../../src/core/errors.js';
+import { createSqliteStore } from '../../src/stores/sqlite/index.js';
+import { MIGRATIONS } from '../../src/stores/sqlite/migrations.js';
+import type { Store } from '../../src/stores/types.js';
+import { buildFamily, buildSession, buildUser, randomHash, T0 } from './builders.js';
+import { runStoreConformance } from './conformance.js';
+
+const directories: string[] = [];
+
+/** A path in a fresh temporary directory, removed after the test. */
+function tempDatabasePath(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'tessera-'));
+  directories.push(directory);
+  return join(directory, 'tessera.db');
+}
+
+afterEach(() => {
+  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+});
+
+runStoreConformance('sqlite', async () => createSqliteStore({ path: tempDatabasePath() }));
+
+/** Asserts that every kind of call rejects with StoreError (code `unavailable`). */
+async function expectUnavailable(store: Store): Promise<void> {
+  const calls: Array<Promise<unknown>> = [
+    store.ping(),
+    store.users.getById('x'),
+    store.sessions.getWithUser(randomHash(), T0),
+    store.refresh.rotate('x', randomHash(), randomHash(), T0),
+    store.revocations.check('x', 'y', T0),
+    store.keys.list(),
+    store.counters.increment('x', 1000, T0),
+    store.secrets.getOrCreate('x', 'y'),
+    store.sweep(T0),
+  ];
+  for (const call of calls) {
+    const error: unknown = await call.then(() => undefined, (reason: unknown) => reason);
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toMatchObject({ code: 'unavailable' });
+  }
+}
+
+describe('sqlite store', () => {
+  it('reports its kind and sets WAL, busy_timeout and foreign_keys', async () => {
+    const database = new Database(tempDatabasePath());
+    const store = createSqliteStore({ database });
+    expect(store.kind).toBe('sqlite');
+    expect(database.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(database.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(database.pragma('foreign_keys', { simple: true })).toBe(1);
+    await store.close();
+    database.close();
+  });
+
+  it('keeps data across re-opening the same file, and applies each migration once', async () => {
+    const path = tempDatabasePath();
+    const user = buildUser();
+    const first = createSqliteStore({ path });
+    await first.users.create(user);
+    await first.close();
+
+    const second = createSqliteStore({ path });
+    expect(await second.users.getById(user.id)).toEqual(user);
+    await second.close();
+
+    const database = new Database(path);
+    const third = createSqliteStore({ database });
+    expect(await third.users.getByEmail(user.email)).toEqual(user);
+    await third.close();
+    // The store did not open this database, so it must not close it either.
+    expect(database.open).toBe(true);
+    const versions = database.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+    expect(versions).toEqual(MIGRATIONS.map((migration) => migration.version));
+    database.close();
+  });
+
+  it('rejects with StoreError when its database was closed underneath it', async () => {
+    const database = new Database(tempDatabasePath());
+    const store = createSqliteStore({ database });
+    database.close();
+    await expectUnavailable(store);
+    await store.close();
+  });
+
+  it('rejects with StoreError once closed', async () => {
+    const store = createSqliteStore({ path: tempDatabasePath() });
+    await store.close();
+    await expectUnavailable(store);
+    await expect(store.close()).resolves.toBeUndefined();
+  });
+
+  it('throws StoreError when the file is not a database', () => {
+    const path = tempDatabasePath();
+    writeFileSync(path, 'this is not an SQLite database, not even close to one. '.repeat(100));
+    expect(() => createSqliteStore({ path })).toThrow(StoreError);
+  });
+
+  it('keeps values out of error messages', async () => {
+    const store = createSqliteStore({ path: tempDatabasePath() });
+    const user = buildUser();
+    await store.users.create(user);
+    const session = buildSession(user.id);
+    await store.sessions.create(session);
+    const error: unknown = await store.sessions.create({ ...buildSession(user.id), tokenHash: session.tokenHash }).catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(StoreError);
+    const message = (error as StoreError).message;
+    expect(message).not.toContain(session.tokenHash);
+    expect(message).not.toContain(user.email);
+    const family = buildFamily(user.id);
+    await store.refresh.create(family);
+    const duplicate: unknown = await store.refresh.create({ ...buildFamily(user.id), currentHash: family.currentHash }).catch((reason: unknown) => reason);
+    expect(duplicate).toBeInstanceOf(StoreError);
+    expect((duplicate as StoreError).message).not.toContain(family.currentHash);
+    await store.close();
+  });
+
+  it('treats a NaN, negative or fractional sweep limit sanely', async () => {
+    const store = createSqliteStore({ path: ':memory:' });
+    const user = buildUser();
+    await store.users.create(user);
+    for (let i = 0; i < 3; i += 1) await store.sessions.create(buildSession(user.id, { idleExpiresAt: T0 + 1 }));
+    expect(await store.sweep(T0 + 2, Number.NaN)).toBe(0);
+    expect(await store.sweep(T0 + 2, -1)).toBe(0);
+    expect(await store.sweep(T0 + 2, 1.5)).toBe(1);
+    expect(await store.sweep(T0 + 2, Number.POSITIVE_INFINITY)).toBe(2);
+    await store.close();
+  });
+
+  it('works in memory with sqlite ::memory:', async () => {
+    const store = createSqliteStore({ path: ':memory:' });
+    const user = buildUser();
+    expect(await store.users.create(user)).toBe(true);
+    expect(await store.users.getById(user.id)).toEqual(user);
+    await store.close();
+  });
+});

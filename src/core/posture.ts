@@ -25,6 +25,8 @@ export interface PostureReport {
   store: string;
   credential: { browser: string; non_browser: string; lifetime_s: number };
   csrf: { same_site: 'Lax'; token: string; origin_check: boolean; fetch_metadata: boolean };
+  /** jwt-push only: what this instance has observed of its revocation feed. */
+  feed?: { status: string; stale: boolean; stale_after_ms: number; p50_ms: number | null; p99_ms: number | null; samples: number; entries: number };
   warnings: string[];
 }
 
@@ -33,6 +35,9 @@ export interface FeedObservation {
   p50Ms: number | null;
   p99Ms: number | null;
   stale: boolean;
+  samples: number;
+  entries: number;
+  status: 'up' | 'down' | 'syncing';
 }
 
 const MECHANISMS: Record<Mode, string> = {
@@ -60,8 +65,10 @@ export function describePosture(config: ResolvedConfig, feed?: FeedObservation):
   } else if (mode === 'jwt-denylist') {
     warnings.push('every request looks up the denylist in the store: this is a session lookup with extra steps');
   } else if (mode === 'jwt-push') {
+    // The window is what this instance has measured, not a hoped-for constant.
     windowMs = Math.ceil(feed?.p99Ms ?? 0);
     if (feed?.stale) warnings.push('the revocation feed is stale: checking the store on every request until it resyncs');
+    if (feed && feed.samples === 0) warnings.push('no revocation has been observed on the feed yet: window_ms is not measured');
   }
   if (jwtMode && accessTtl > 900) {
     warnings.push(`access tokens live ${accessTtl} s; keep them at 5–15 minutes (≤ 900 s)`);
@@ -95,6 +102,19 @@ export function describePosture(config: ResolvedConfig, feed?: FeedObservation):
           lifetime_s: config.session.idleTtlSeconds,
         },
     csrf: { same_site: 'Lax', token: 'X-CSRF-Token bound to the session (HMAC)', origin_check: true, fetch_metadata: true },
+    ...(mode === 'jwt-push' && feed
+      ? {
+          feed: {
+            status: feed.status,
+            stale: feed.stale,
+            stale_after_ms: config.jwt.feedStaleAfterMs,
+            p50_ms: feed.p50Ms,
+            p99_ms: feed.p99Ms,
+            samples: feed.samples,
+            entries: feed.entries,
+          },
+        }
+      : {}),
     warnings,
   };
 }

@@ -1,4 +1,5 @@
 import { hashToken, hmac, randomToken, safeEqual } from './crypto.js';
+import { onceUntilSuccess } from './once.js';
 import { resolveConfig, type ResolvedConfig, type TesseraOptions } from './config.js';
 import { TesseraError } from './errors.js';
 import type { IssuedCredentials, PostureEngine } from './engine.js';
@@ -88,26 +89,10 @@ export function createTessera(options: TesseraOptions): Tessera {
     return jwtEngine;
   };
 
-  let csrfKey: Promise<Buffer> | undefined;
-  const getCsrfKey = (): Promise<Buffer> => {
-    csrfKey ??= store.secrets.getOrCreate(CSRF_SECRET_NAME, randomToken(32)).then(
-      (v) => Buffer.from(v, 'base64url'),
-      (err: unknown) => {
-        csrfKey = undefined; // retry on the next call instead of caching a failure
-        throw err;
-      },
-    );
-    return csrfKey;
-  };
-
-  let initialised: Promise<void> | undefined;
-  const init = (): Promise<void> => {
-    initialised ??= engine.init().catch((err: unknown) => {
-      initialised = undefined;
-      throw err;
-    });
-    return initialised;
-  };
+  const getCsrfKey = onceUntilSuccess(async () =>
+    Buffer.from(await store.secrets.getOrCreate(CSRF_SECRET_NAME, randomToken(32)), 'base64url'),
+  );
+  const init = onceUntilSuccess(() => engine.init());
 
   const loginLimits = (emailKey: string, ip: string | null): Limit[] => {
     const windowMs = config.rateLimit.loginWindowSeconds * 1000;

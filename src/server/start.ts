@@ -6,6 +6,8 @@ import { createTessera, type Tessera } from '../core/tessera.js';
 import { openStore } from '../stores/open-store.js';
 import type { Store } from '../stores/types.js';
 import { buildApp } from './app.js';
+import { startSweeper } from '../core/sweeper.js';
+import { systemClock } from '../core/clock.js';
 
 /** Everything the reference server can be started with (the CLI flags of API.md, typed). */
 export interface ServerOptions {
@@ -88,7 +90,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await tessera.ensureAdmin(options.adminEmail, options.adminPassword);
     }
     const app = await buildApp({ tessera, logLevel: options.logLevel ?? 'info' });
+    // Warm up keys and the revocation feed now; a store that is down is retried on first use.
+    await tessera.ready().catch((err: unknown) => app.log.warn({ err }, 'store not ready at start; /readyz will say so'));
     await app.listen({ port, host: options.host });
+    const sweeper = startSweeper(store, {
+      clock: options.clock ?? systemClock,
+      onError: (err) => app.log.warn({ err }, 'expired-row sweep failed; will retry'),
+    });
     const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
     let closing: Promise<void> | undefined;
     return {
@@ -100,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       close() {
         closing ??= (async () => {
           await app.close();
+          await sweeper.stop();
           await tessera.close();
           if (ownsStore) await store.close();
         })();

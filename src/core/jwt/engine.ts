@@ -8,6 +8,7 @@ import { createAccessTokenVerifier } from '../tokens/verify-access.js';
 import { createRefreshTokens, type ExchangeResult } from './refresh-tokens.js';
 import type { RevocationPolicy } from './revocation-check.js';
 import { createEmailCache } from './email-cache.js';
+import { onceUntilSuccess } from '../once.js';
 
 /** What a refresh returns. */
 export type RefreshResult =
@@ -32,24 +33,15 @@ export function createJwtEngine(config: ResolvedConfig, revocation: RevocationPo
   const { store, clock } = config;
   const refreshTokens = createRefreshTokens(config);
   const emails = createEmailCache(store.users, 10_000, 5 * 60_000, clock);
-  let ring: Promise<KeyRing> | undefined;
   let sign: ReturnType<typeof createAccessTokenSigner> | undefined;
   let verify: ReturnType<typeof createAccessTokenVerifier> | undefined;
-
-  const getRing = (): Promise<KeyRing> => {
-    ring ??= loadKeyRing(config).then(
-      (r) => {
-        sign = createAccessTokenSigner(config, r);
-        verify = createAccessTokenVerifier(config, r);
-        return r;
-      },
-      (err: unknown) => {
-        ring = undefined;
-        throw err;
-      },
-    );
+  // Keys are imported once; the signer and verifier are built once on top of them.
+  const getRing = onceUntilSuccess(async () => {
+    const ring = await loadKeyRing(config);
+    sign = createAccessTokenSigner(config, ring);
+    verify = createAccessTokenVerifier(config, ring);
     return ring;
-  };
+  });
 
   async function mint(user: StoredUser, family: StoredRefreshFamily, refreshToken: string): Promise<Extract<IssuedCredentials, { kind: 'jwt' }>> {
     await getRing();

@@ -6,7 +6,7 @@ import { issuedBefore, minIatAfter, revocationLifetimeMs, type RevocationPolicy 
 
 /** The jwt-push policy also reports what it has observed of its feed. */
 export interface PushRevocations extends RevocationPolicy {
-  observe(): FeedObservation & { samples: number; entries: number; status: 'up' | 'down' | 'syncing' };
+  observe(): FeedObservation;
 }
 
 const DELAY_SAMPLES = 1024;

@@ -2,6 +2,7 @@ import { hashToken, hmac, randomToken } from '../crypto.js';
 import type { ResolvedConfig } from '../config.js';
 import type { StoredRefreshFamily } from '../../stores/types.js';
 import type { ClientInfo } from '../types.js';
+import { onceUntilSuccess } from '../once.js';
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 const DERIVE_KEY_NAME = 'refresh-derive-key-v1';
@@ -33,17 +34,9 @@ export function createRefreshTokens(config: ResolvedConfig): RefreshTokens {
   const { store, clock } = config;
   const ttlMs = config.jwt.refreshTtlSeconds * 1000;
   const graceMs = config.jwt.refreshGraceSeconds * 1000;
-  let deriveKey: Promise<Buffer> | undefined;
-  const getDeriveKey = () => {
-    deriveKey ??= store.secrets.getOrCreate(DERIVE_KEY_NAME, randomToken(32)).then(
-      (v) => Buffer.from(v, 'base64url'),
-      (err: unknown) => {
-        deriveKey = undefined;
-        throw err;
-      },
-    );
-    return deriveKey;
-  };
+  const getDeriveKey = onceUntilSuccess(async () =>
+    Buffer.from(await store.secrets.getOrCreate(DERIVE_KEY_NAME, randomToken(32)), 'base64url'),
+  );
   const successorOf = async (token: string) => hmac(await getDeriveKey(), `refresh:${token}`);
 
   return {

@@ -1,0 +1,72 @@
+import type { SessionStore } from '../types.js';
+import { SESSION_COLUMNS, toSession, toUser, type SessionRow, type UserRow } from './rows.js';
+import { affected, all, one, statement, type Run } from './run.js';
+
+type JoinedRow = SessionRow & { [K in keyof UserRow as `u_${K}`]: UserRow[K] };
+
+/** The PostgreSQL session store; statement texts are built here, once. */
+export function createPostgresSessionStore(schema: string, run: Run): SessionStore {
+  const insert = statement(`INSERT INTO ${schema}.sessions (${SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`);
+  // One round trip on the hot path: the session (primary key) and its user (primary key), joined.
+  const selectWithUser = statement(
+    `SELECT s.token_hash, s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, s.absolute_expires_at,
+            s.user_agent, s.ip, u.id AS u_id, u.email AS u_email, u.password_hash AS u_password_hash,
+            u.roles AS u_roles, u.disabled AS u_disabled, u.created_at AS u_created_at
+     FROM ${schema}.sessions AS s JOIN ${schema}.users AS u ON u.id = s.user_id
+     WHERE s.token_hash = $1 AND s.idle_expires_at > $2 AND s.absolute_expires_at > $2`,
+  );
+  // Only a live session is touched: sliding an expired one would bring it back.
+  const touch = statement(
+    `UPDATE ${schema}.sessions SET last_seen_at = $2, idle_expires_at = $3
+     WHERE token_hash = $1 AND idle_expires_at > $2 AND absolute_expires_at > $2`,
+  );
+  const selectByUser = statement(
+    `SELECT ${SESSION_COLUMNS} FROM ${schema}.sessions
+     WHERE user_id = $1 AND idle_expires_at > $2 AND absolute_expires_at > $2
+     ORDER BY created_at DESC, id DESC`,
+  );
+  const deleteOwn = statement(`DELETE FROM ${schema}.sessions WHERE id = $1 AND user_id = $2`);
+  const deleteByTokenHash = statement(`DELETE FROM ${schema}.sessions WHERE token_hash = $1`);
+  const deleteAllForUser = statement(`DELETE FROM ${schema}.sessions WHERE user_id = $1`);
+
+  return {
+    create: (session) =>
+      run(
+        'sessions.create',
+        insert,
+        [
+          session.tokenHash, session.id, session.userId, session.createdAt, session.lastSeenAt,
+          session.idleExpiresAt, session.absoluteExpiresAt, session.userAgent, session.ip,
+        ],
+        () => undefined,
+      ),
+
+    getWithUser: (tokenHash, now) =>
+      run(
+        'sessions.getWithUser',
+        selectWithUser,
+        [tokenHash, now],
+        one((row: JoinedRow) => ({
+          session: toSession(row),
+          user: toUser({
+            id: row.u_id,
+            email: row.u_email,
+            password_hash: row.u_password_hash,
+            roles: row.u_roles,
+            disabled: row.u_disabled,
+            created_at: row.u_created_at,
+          }),
+        })),
+      ),
+
+    touch: (tokenHash, lastSeenAt, idleExpiresAt) => run('sessions.touch', touch, [tokenHash, lastSeenAt, idleExpiresAt], () => undefined),
+
+    listByUser: (userId, now) => run('sessions.listByUser', selectByUser, [userId, now], all(toSession)),
+
+    delete: (userId, id) => run('sessions.delete', deleteOwn, [id, userId], (result) => affected(result) > 0),
+
+    deleteByTokenHash: (tokenHash) => run('sessions.deleteByTokenHash', deleteByTokenHash, [tokenHash], (result) => affected(result) > 0),
+
+    deleteAllForUser: (userId) => run('sessions.deleteAllForUser', deleteAllForUser, [userId], affected),
+  };
+}

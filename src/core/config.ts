@@ -40,7 +40,8 @@ const schema = z.object({
       secrets: z.array(z.string()).default([]),
       refreshTtlSeconds: positiveSeconds.default(30 * 24 * 3600),
       refreshGraceSeconds: z.number().int().min(0).max(300).default(10),
-      clockToleranceSeconds: z.number().int().min(0).max(30).default(5),
+      /** Allowed clock skew between instances (RFC 7519 §4.1.4); counted in the posture's window. */
+      clockToleranceSeconds: z.number().int().min(0).max(30).default(0),
       extraClaims: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)).max(16).default([]),
       /** jwt-push: how long the feed may be down before the instance checks the store per request. */
       feedStaleAfterMs: z.number().int().positive().max(600_000).default(2000),

@@ -58,7 +58,8 @@ export function describePosture(config: ResolvedConfig, feed?: FeedObservation):
   const warnings: string[] = [];
   let windowMs = 0;
   if (mode === 'jwt') {
-    windowMs = accessTtl * 1000;
+    // An access token already issued lives until exp (plus any allowed clock skew).
+    windowMs = (accessTtl + config.jwt.clockToleranceSeconds) * 1000;
     warnings.push(
       `logout, logout-all, disable and role changes take up to ${accessTtl} s to reach access tokens already issued`,
     );

@@ -67,6 +67,10 @@ export interface GuardOptions {
  * @throws ResponseError with the 401 / 403 problem response.
  */
 export async function requirePrincipal(tessera: Tessera, request: HttpRequest, options: GuardOptions): Promise<Principal> {
+  const unsafeBrowserRequest = isUnsafeMethod(request.method) && request.headers.authorization === undefined && !options.skipCsrf;
+  // A cross-site unsafe request is refused before anything else, whether or not the browser
+  // attached a cookie (SameSite may have withheld it): the rejection is explicit and logged.
+  if (unsafeBrowserRequest) assertSameOrigin(request, options.origins);
   const presented = presentedCredential(request, credentialCookieName(tessera));
   if (presented === null) {
     throw new ResponseError(rejection('missing', request.headers.authorization !== undefined));
@@ -75,8 +79,7 @@ export async function requirePrincipal(tessera: Tessera, request: HttpRequest, o
   const result = await tessera.authenticate(presented.token, presented.transport);
   if (!result.ok) throw new ResponseError(rejection(result.reason, presented.transport === 'bearer'));
   const principal = result.principal;
-  if (presented.transport === 'cookie' && isUnsafeMethod(request.method) && !options.skipCsrf) {
-    assertSameOrigin(request, options.origins);
+  if (presented.transport === 'cookie' && unsafeBrowserRequest) {
     if (!(await tessera.verifyCsrf(principal.session.id, presentedCsrfToken(request)))) {
       throw new TesseraError('csrf_rejected', 'missing or invalid X-CSRF-Token');
     }

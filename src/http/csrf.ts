@@ -28,3 +28,8 @@ export function assertSameOrigin(request: HttpRequest, allowedOrigins: ReadonlyS
 export function presentedCsrfToken(request: HttpRequest): string {
   return request.headers['x-csrf-token'] ?? '';
 }
+
+/** The configured browser origins, normalised for comparison with the `Origin` header. */
+export function allowedOrigins(origins: readonly string[]): ReadonlySet<string> {
+  return new Set(origins.map((o) => new URL(o).origin.toLowerCase()));
+}

@@ -45,8 +45,8 @@ export function createJwtEngine(config: ResolvedConfig, revocation: RevocationPo
 
   async function mint(user: StoredUser, family: StoredRefreshFamily, refreshToken: string): Promise<Extract<IssuedCredentials, { kind: 'jwt' }>> {
     await getRing();
-    const issuedAtSeconds = await revocation.minIssuedAt(user.id);
-    const access = await sign!({ sub: user.id, sid: family.id, roles: user.roles, issuedAtSeconds });
+    const issuedAtMs = await revocation.minIssuedAt(user.id);
+    const access = await sign!({ sub: user.id, sid: family.id, roles: user.roles, issuedAtMs });
     emails.remember(user.id, user.email);
     return {
       kind: 'jwt',
@@ -90,7 +90,7 @@ export function createJwtEngine(config: ResolvedConfig, revocation: RevocationPo
         principal: {
           // Roles come from the token: in `jwt` a role change reaches them at the next refresh.
           user: { id: claims.sub, email, roles: [...claims.roles] },
-          session: { id: claims.sid, createdAt: claims.iat * 1000, expiresAt: claims.exp * 1000 },
+          session: { id: claims.sid, createdAt: Math.round(claims.iat * 1000), expiresAt: claims.exp * 1000 },
           transport,
         },
       };

@@ -31,12 +31,17 @@ export function createPushRevocations(config: ResolvedConfig): PushRevocations {
   const users = new Map<string, { notBefore: number; expiresAt: number }>();
   const families = new Map<string, number>();
   const delays: number[] = [];
-  let status: 'up' | 'down' | 'syncing' = 'syncing';
-  let downSince: number | null = clock.now();
+  /** Whether the subscription is live, as the feed last reported. */
+  let feedUp = false;
+  /** Whether memory holds every revocation up to the moment the feed was last up. */
   let synced = false;
+  /** When the feed went down (or the instance started); null while it is up. */
+  let downSince: number | null = clock.now();
   let unsubscribe: (() => Promise<void>) | undefined;
   let lastPrune = clock.now();
   let resyncing: Promise<void> | undefined;
+  /** Counts the feed's 'up' reports, so a resync can tell whether the feed flapped meanwhile. */
+  let upGeneration = 0;
 
   function remember(r: Revocation): void {
     if (r.kind === 'user') {
@@ -54,14 +59,21 @@ export function createPushRevocations(config: ResolvedConfig): PushRevocations {
     for (const [k, v] of families) if (v <= now) families.delete(k);
   }
 
+  /** Reloads every live revocation from the store; memory is trusted again only if the feed stayed up. */
   async function resync(): Promise<void> {
     resyncing ??= (async () => {
-      status = 'syncing';
-      const entries = await store.revocations.listActive(clock.now());
-      for (const r of entries) remember(r);
-      synced = true;
-      status = 'up';
-      downSince = null;
+      // If the feed flaps while we read, what we read may predate a missed message: read again.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const generation = upGeneration;
+        const entries = await store.revocations.listActive(clock.now());
+        for (const r of entries) remember(r);
+        if (!feedUp) return;
+        if (generation === upGeneration) {
+          synced = true;
+          downSince = null;
+          return;
+        }
+      }
     })().finally(() => {
       resyncing = undefined;
     });
@@ -76,22 +88,25 @@ export function createPushRevocations(config: ResolvedConfig): PushRevocations {
 
   function onStatus(next: 'up' | 'down'): void {
     if (next === 'down') {
-      status = 'down';
+      feedUp = false;
       downSince ??= clock.now();
-      synced = false;
     } else {
+      feedUp = true;
+      upGeneration++;
       // Whatever was published while we were away is in the store: reload before trusting memory.
-      resync().catch(() => {
-        status = 'down';
-      });
+      synced = false;
+      resync().catch(() => {});
     }
   }
 
-  /** Memory is trusted while synced, or while the feed has been down for less than the bound. */
+  /** Memory is trusted while the feed is up and synced, or for `feedStaleAfterMs` after it dropped. */
   function memoryTrusted(now: number): boolean {
-    if (synced && status === 'up') return true;
-    return synced && downSince !== null && now - downSince < staleAfterMs;
+    if (!synced) return false;
+    if (feedUp) return true;
+    return downSince !== null && now - downSince < staleAfterMs;
   }
+
+  const status = (): 'up' | 'down' | 'syncing' => (!feedUp ? 'down' : synced ? 'up' : 'syncing');
 
   async function publish(r: Revocation): Promise<void> {
     await store.revocations.put(r);
@@ -105,7 +120,7 @@ export function createPushRevocations(config: ResolvedConfig): PushRevocations {
       prune(now);
       if (!memoryTrusted(now)) {
         // Fail closed: the feed is stale, ask the store (a store error becomes 503 upstream).
-        if (status !== 'syncing' && !resyncing) resync().catch(() => {});
+        if (feedUp && !resyncing) resync().catch(() => {});
         const state = await store.revocations.check(claims.sub, claims.sid, now);
         return state.familyRevoked || issuedBefore(claims.iat, state.userNotBefore);
       }
@@ -151,7 +166,7 @@ export function createPushRevocations(config: ResolvedConfig): PushRevocations {
         stale: !memoryTrusted(now),
         samples: sorted.length,
         entries: users.size + families.size,
-        status,
+        status: status(),
       };
     },
   };

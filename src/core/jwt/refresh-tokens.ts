@@ -1,10 +1,19 @@
-import { hashToken, hmac, randomToken } from '../crypto.js';
+import { createHmac, randomBytes } from 'node:crypto';
+import { hashToken, randomToken } from '../crypto.js';
 import type { ResolvedConfig } from '../config.js';
 import type { StoredRefreshFamily } from '../../stores/types.js';
 import type { ClientInfo } from '../types.js';
 import { onceUntilSuccess } from '../once.js';
 
+/**
+ * A refresh token is 32 bytes, base64url: the family's 16-byte id, then a 16-byte (128-bit)
+ * secret. The id lets a replayed old generation be traced to its family; the secret is what
+ * authenticates, and only its SHA-256 (of the whole token) is stored.
+ */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+const ID_BYTES = 16;
+/** Most generations walked back when deciding whether an unknown token is an old one of a family. */
+const MAX_GENERATIONS = 20_000;
 const DERIVE_KEY_NAME = 'refresh-derive-key-v1';
 
 /** The outcome of presenting a refresh token. */
@@ -37,14 +46,38 @@ export function createRefreshTokens(config: ResolvedConfig): RefreshTokens {
   const getDeriveKey = onceUntilSuccess(async () =>
     Buffer.from(await store.secrets.getOrCreate(DERIVE_KEY_NAME, randomToken(32)), 'base64url'),
   );
-  const successorOf = async (token: string) => hmac(await getDeriveKey(), `refresh:${token}`);
+  /** The next generation: same family id, secret = HMAC(key, previous token) truncated to 16 bytes. */
+  const successorOf = (key: Buffer, token: string): string => {
+    const id = Buffer.from(token, 'base64url').subarray(0, ID_BYTES);
+    const secret = createHmac('sha256', key).update(`refresh:${token}`, 'utf8').digest().subarray(0, ID_BYTES);
+    return Buffer.concat([id, secret]).toString('base64url');
+  };
+  const familyIdOf = (token: string): string => Buffer.from(token, 'base64url').subarray(0, ID_BYTES).toString('base64url');
+  // A family refreshes at most about once per access TTL; walk a little further than its lifetime allows.
+  const maxGenerations = Math.min(MAX_GENERATIONS, Math.ceil(config.jwt.refreshTtlSeconds / config.jwt.accessTtlSeconds) * 2 + 16);
+
+  /**
+   * True if `token` is a genuine ancestor of the family's current token: its successors, derived
+   * with the deployment key, reach the current or previous hash. A forged token never does.
+   */
+  function isAncestor(key: Buffer, family: StoredRefreshFamily, token: string): boolean {
+    let t = token;
+    for (let i = 0; i < maxGenerations; i++) {
+      t = successorOf(key, t);
+      const h = hashToken(t);
+      if (h === family.currentHash || h === family.previousHash) return true;
+    }
+    return false;
+  }
 
   return {
     async issue(userId, client) {
       const now = clock.now();
-      const refreshToken = randomToken(32);
+      const idBytes = randomBytes(ID_BYTES);
+      const id = idBytes.toString('base64url');
+      const refreshToken = Buffer.concat([idBytes, randomBytes(ID_BYTES)]).toString('base64url');
       const family: StoredRefreshFamily = {
-        id: randomToken(16),
+        id,
         userId,
         currentHash: hashToken(refreshToken),
         previousHash: null,
@@ -61,13 +94,21 @@ export function createRefreshTokens(config: ResolvedConfig): RefreshTokens {
 
     async exchange(token) {
       if (!TOKEN_SHAPE.test(token)) return { ok: false, reason: 'invalid' };
+      const familyId = familyIdOf(token);
       const now = clock.now();
+      const key = await getDeriveKey();
       const presentedHash = hashToken(token);
-      const successor = await successorOf(token);
+      const successor = successorOf(key, token);
       const successorHash = hashToken(successor);
       for (let attempt = 0; attempt < 2; attempt++) {
         const found = await store.refresh.findByTokenHash(presentedHash, now);
-        if (!found) return { ok: false, reason: 'invalid' };
+        if (!found) {
+          // Not current, not previous: an older generation of a live family is a replay (theft);
+          // anything else is simply invalid.
+          const family = await store.refresh.getById(familyId, now);
+          if (family && isAncestor(key, family, token)) return { ok: false, reason: 'reused', family };
+          return { ok: false, reason: 'invalid' };
+        }
         const { family, match } = found;
         if (match === 'current') {
           const rotated = await store.refresh.rotate(family.id, presentedHash, successorHash, now);

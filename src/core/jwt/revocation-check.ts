@@ -13,7 +13,7 @@ export interface RevocationPolicy {
   revokeFamily(userId: string, familyId: string): Promise<void>;
   /** Records that every token the user holds, issued before now, is revoked. */
   revokeUser(userId: string): Promise<void>;
-  /** The earliest `iat` (seconds) a token minted now for the user may carry to be accepted. */
+  /** The earliest issue time (ms) a token minted now for the user may carry to be accepted. */
   minIssuedAt(userId: string): Promise<number>;
   init(): Promise<void>;
   close(): Promise<void>;
@@ -24,9 +24,12 @@ export function revocationLifetimeMs(config: ResolvedConfig): number {
   return (config.jwt.accessTtlSeconds + config.jwt.clockToleranceSeconds) * 1000 + 1000;
 }
 
-/** Whether a token's `iat` (seconds) falls before a user's not-before (ms). */
+/**
+ * Whether a token's `iat` (seconds, millisecond precision) is at or before a user's not-before (ms):
+ * a token minted in the very millisecond of a revocation counts as revoked.
+ */
 export function issuedBefore(iatSeconds: number, notBeforeMs: number | null): boolean {
-  return notBeforeMs !== null && iatSeconds * 1000 < notBeforeMs;
+  return notBeforeMs !== null && Math.round(iatSeconds * 1000) <= notBeforeMs;
 }
 
 /** `jwt`: nothing is checked per request; revocation reaches access tokens only at `exp`. */
@@ -35,7 +38,7 @@ export function createNoRevocation(config: ResolvedConfig): RevocationPolicy {
     isRevoked: async () => false,
     revokeFamily: async () => {},
     revokeUser: async () => {},
-    minIssuedAt: async () => Math.floor(config.clock.now() / 1000),
+    minIssuedAt: async () => config.clock.now(),
     init: async () => {},
     close: async () => {},
   };
@@ -69,10 +72,9 @@ export function createDenylist(config: ResolvedConfig): RevocationPolicy {
 }
 
 /**
- * The `iat` for a token minted at `now`: at least the second after a not-before in the same second,
- * so that a token minted just after a revocation is not mistaken for one minted just before it.
+ * The issue time (ms) for a token minted at `now`: after the user's not-before, so that a token
+ * minted just after a revocation is not mistaken for one minted just before it.
  */
 export function minIatAfter(now: number, notBeforeMs: number | null): number {
-  const nowSeconds = Math.floor(now / 1000);
-  return notBeforeMs === null ? nowSeconds : Math.max(nowSeconds, Math.ceil(notBeforeMs / 1000));
+  return notBeforeMs === null ? now : Math.max(now, notBeforeMs + 1);
 }

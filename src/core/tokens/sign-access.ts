@@ -15,11 +15,11 @@ export interface AccessTokenInput {
   /** Extra claims; only names listed in `config.jwt.extraClaims` are kept, the rest are dropped. */
   extra?: Record<string, string | number | boolean>;
   /**
-   * `iat` in whole seconds, instead of the current second. It may only move forward, by at most
-   * `MAX_IAT_LEAD_SECONDS`: so that a token minted in the same second as a user-wide revocation
-   * (a not-before in ms) sorts after it. `exp` is `iat + accessTtlSeconds`.
+   * Issue time in whole milliseconds, instead of now. It may only move forward, by at most
+   * `MAX_IAT_LEAD_SECONDS`: so that a token minted in the same millisecond as a user-wide
+   * revocation (a not-before in ms) sorts after it. `exp` is `floor(iat) + accessTtlSeconds`.
    */
-  issuedAtSeconds?: number;
+  issuedAtMs?: number;
 }
 
 /** A freshly signed access token. */
@@ -39,17 +39,17 @@ export type AccessTokenSigner = (input: AccessTokenInput) => Promise<SignedAcces
 /** RFC 9068 §2.1: access tokens are typed so they cannot be confused with other JWTs. */
 const ACCESS_TOKEN_TYP = 'at+jwt';
 
-/** How far (seconds) `issuedAtSeconds` may put `iat` ahead of the clock; the verifier allows it. */
+/** How far (seconds) `issuedAtMs` may put `iat` ahead of the clock; the verifier allows it. */
 export const MAX_IAT_LEAD_SECONDS = 1;
 
 /**
  * Creates the access-token signer: header `{ alg, kid, typ: 'at+jwt' }` (RFC 9068), claims exactly
  * `iss, sub, aud, exp, iat, jti, sid, roles` plus the allow-listed `extraClaims` (RFC 8725 §3.x:
- * a JWS payload is readable by anyone, so nothing else gets in). `iat`/`exp` are whole seconds
+ * a JWS payload is readable by anyone, so nothing else gets in). `iat` has millisecond precision and `exp` is a whole second
  * of `config.clock`; the lifetime is `config.jwt.accessTtlSeconds`.
  *
  * @throws ConfigError at creation if the ring is for another algorithm; the returned function
- *   throws TypeError on an empty `sub`/`sid`, non-string roles or an out-of-range `issuedAtSeconds` (misuse).
+ *   throws TypeError on an empty `sub`/`sid`, non-string roles or an out-of-range `issuedAtMs` (misuse).
  * @example const sign = createAccessTokenSigner(config, ring); const { token } = await sign({ sub, sid, roles: [] });
  */
 export function createAccessTokenSigner(config: ResolvedConfig, ring: KeyRing): AccessTokenSigner {
@@ -84,16 +84,15 @@ export function createAccessTokenSigner(config: ResolvedConfig, ring: KeyRing): 
     payload.sid = input.sid;
     payload.roles = [...input.roles];
 
-    const nowSeconds = Math.floor(clock.now() / 1000);
-    const issuedAtSeconds = input.issuedAtSeconds ?? nowSeconds;
-    if (
-      !Number.isInteger(issuedAtSeconds) ||
-      issuedAtSeconds < nowSeconds ||
-      issuedAtSeconds > nowSeconds + MAX_IAT_LEAD_SECONDS
-    ) {
-      throw new TypeError(`issuedAtSeconds must be a whole second from now to ${MAX_IAT_LEAD_SECONDS} s ahead`);
+    const nowMs = clock.now();
+    const issuedAtMs = input.issuedAtMs ?? nowMs;
+    if (!Number.isInteger(issuedAtMs) || issuedAtMs < nowMs || issuedAtMs > nowMs + MAX_IAT_LEAD_SECONDS * 1000) {
+      throw new TypeError(`issuedAtMs must be a whole millisecond from now to ${MAX_IAT_LEAD_SECONDS} s ahead`);
     }
-    const expiresAtSeconds = issuedAtSeconds + ttlSeconds;
+    // iat keeps millisecond precision (RFC 7519 §2 NumericDate allows fractions): a revocation and
+    // a token minted within the same second stay ordered. exp is a whole second, never later than iat + TTL.
+    const issuedAtSeconds = issuedAtMs / 1000;
+    const expiresAtSeconds = Math.floor(issuedAtSeconds) + ttlSeconds;
     const jti = randomBytes(16).toString('base64url');
     const token = await new SignJWT(payload)
       .setProtectedHeader({ alg: algorithm, kid, typ: ACCESS_TOKEN_TYP })
@@ -104,7 +103,7 @@ export function createAccessTokenSigner(config: ResolvedConfig, ring: KeyRing): 
       .setExpirationTime(expiresAtSeconds)
       .setJti(jti)
       .sign(key);
-    return { token, jti, issuedAt: issuedAtSeconds * 1000, expiresAt: expiresAtSeconds * 1000 };
+    return { token, jti, issuedAt: issuedAtMs, expiresAt: expiresAtSeconds * 1000 };
   };
 }
 

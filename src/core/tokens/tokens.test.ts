@@ -502,14 +502,17 @@ describe.each(ALGORITHMS)('%s access tokens', (algorithm) => {
     await expect(instance.sign({ sub: '', sid: 's', roles: [] })).rejects.toThrow(TypeError);
     await expect(instance.sign({ sub: 'u', sid: '', roles: [] })).rejects.toThrow(TypeError);
     await expect(instance.sign({ sub: 'u', sid: 's', roles: [1 as unknown as string] })).rejects.toThrow(TypeError);
-    await expect(instance.sign({ sub: 'u', sid: 's', roles: [], issuedAtSeconds: START_SECONDS - 1 })).rejects.toThrow(TypeError);
-    await expect(instance.sign({ sub: 'u', sid: 's', roles: [], issuedAtSeconds: START_SECONDS + 2 })).rejects.toThrow(TypeError);
+    await expect(instance.sign({ sub: 'u', sid: 's', roles: [], issuedAtMs: START_SECONDS * 1000 - 1 })).rejects.toThrow(TypeError);
+    await expect(instance.sign({ sub: 'u', sid: 's', roles: [], issuedAtMs: START_SECONDS * 1000 + 1001 })).rejects.toThrow(TypeError);
   });
 
   it('lets iat lead the clock by one second (after a same-second revocation) and still verifies', async () => {
     const instance = await createInstance(algorithm, { clockToleranceSeconds: 0 });
-    const signed = await instance.sign({ sub: 'u', sid: 's', roles: [], issuedAtSeconds: START_SECONDS + 1 });
+    const signed = await instance.sign({ sub: 'u', sid: 's', roles: [], issuedAtMs: START_SECONDS * 1000 + 1000 });
     expect(decodeJwt(signed.token)).toMatchObject({ iat: START_SECONDS + 1, exp: START_SECONDS + 601 });
+    const fractional = await instance.sign({ sub: 'u', sid: 's', roles: [], issuedAtMs: START_SECONDS * 1000 + 250 });
+    expect(decodeJwt(fractional.token)).toMatchObject({ iat: START_SECONDS + 0.25, exp: START_SECONDS + 600 });
+    expect(await instance.verify(fractional.token)).toMatchObject({ ok: true });
     expect(await instance.verify(signed.token)).toMatchObject({ ok: true });
   });
 

@@ -107,7 +107,7 @@ export function createAccessTokenVerifier(config: ResolvedConfig, ring: KeyRing)
     // Signature, iss, aud, typ, exp and nbf are good; now the age (RFC 7519 §4.1.6). No token
     // outlives accessTtlSeconds after its iat, whatever its exp (the revocation windows of the
     // jwt postures are sized by it), and iat is not ahead of us by more than the signer may put it.
-    const nowSeconds = Math.floor(now / 1000);
+    const nowSeconds = now / 1000;
     const iat = payload.iat;
     if (typeof iat !== 'number') return INVALID;
     if (iat > nowSeconds + tolerance + MAX_IAT_LEAD_SECONDS) return INVALID;

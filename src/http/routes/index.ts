@@ -1,4 +1,6 @@
+import { allowedOrigins } from '../csrf.js';
 import type { Tessera } from '../../core/tessera.js';
+import { TesseraError } from '../../core/errors.js';
 import { ResponseError, type GuardOptions } from '../auth.js';
 import { internalError, problem, problemFromError } from '../problem.js';
 import { API_SECURITY_HEADERS } from '../respond.js';
@@ -8,10 +10,14 @@ import { authRoutes, type RouteDefiner } from './auth.js';
 import { healthRoutes } from './health.js';
 import { jwtRoutes } from './jwt.js';
 
-/** Where unexpected errors are reported; never given a secret. */
+/** Where unexpected errors and security rejections are reported; never given a secret. */
 export interface ErrorLogger {
   error(details: { err: unknown; method: string; path: string }, message: string): void;
+  /** Security events worth an operator's eye: CSRF rejections, rate limits. */
+  warn?(details: { code: string; method: string; path: string }, message: string): void;
 }
+
+const LOGGED_REJECTIONS = new Set(['csrf_rejected', 'rate_limited']);
 
 /** Options of `createRoutes`. */
 export interface RoutesOptions {
@@ -30,7 +36,12 @@ export function withSecurityHeaders(response: HttpResponse): HttpResponse {
 export function errorResponse(err: unknown, request: HttpRequest, logger?: ErrorLogger): HttpResponse {
   if (err instanceof ResponseError) return err.response;
   const known = problemFromError(err);
-  if (known) return known;
+  if (known) {
+    if (err instanceof TesseraError && LOGGED_REJECTIONS.has(err.code)) {
+      logger?.warn?.({ code: err.code, method: request.method, path: request.path }, `request rejected: ${err.code}`);
+    }
+    return known;
+  }
   logger?.error({ err, method: request.method, path: request.path }, 'unexpected error in a Tessera route');
   return internalError();
 }
@@ -40,7 +51,7 @@ export function errorResponse(err: unknown, request: HttpRequest, logger?: Error
  * (method, path) with their own router and call `handle`. Set up once; nothing is rebuilt per request.
  */
 export function createRoutes(tessera: Tessera, options: RoutesOptions = {}): Route[] {
-  const guard: GuardOptions = { origins: new Set(tessera.config.origins.map((o) => new URL(o).origin.toLowerCase())) };
+  const guard: GuardOptions = { origins: allowedOrigins(tessera.config.origins) };
   const define: RouteDefiner = (method, path, handle) => ({
     method,
     path,

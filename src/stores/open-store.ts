@@ -7,8 +7,9 @@ const UNKNOWN_SCHEME = 'unknown store URL scheme; use memory:, sqlite:PATH, redi
 
 /**
  * Opens the store a URL names: `memory:`; `sqlite:PATH` (relative to the working directory, or
- * `sqlite::memory:`). `redis://`, `rediss://`, `postgres://` and `postgresql://` are recognised
- * but not available yet. Messages never repeat the URL, which may hold credentials.
+ * `sqlite::memory:`); `redis://` / `rediss://` (ioredis); `postgres://` / `postgresql://`
+ * (node-postgres pool; migrations run before this resolves). Messages never repeat the URL,
+ * which may hold credentials.
  *
  * @throws ConfigError (option `store`) for an unknown, unsupported or incomplete URL.
  * @throws StoreError when the SQLite file cannot be opened or migrated.
@@ -27,11 +28,16 @@ export async function openStore(url: string): Promise<Store> {
       return createSqliteStore({ path: path === ':memory:' ? path : resolve(process.cwd(), path) });
     }
     case 'redis':
-    case 'rediss':
-      throw new ConfigError('store', 'the redis store is not available yet');
+    case 'rediss': {
+      // Drivers load only for the store in use.
+      const { createRedisStore } = await import('./redis/index.js');
+      return createRedisStore({ url: url.trim() });
+    }
     case 'postgres':
-    case 'postgresql':
-      throw new ConfigError('store', 'the postgres store is not available yet');
+    case 'postgresql': {
+      const { createPostgresStore } = await import('./postgres/index.js');
+      return createPostgresStore({ url: url.trim() });
+    }
     default:
       throw new ConfigError('store', UNKNOWN_SCHEME);
   }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient } from '../helpers/client.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, TEST_STORE_KIND, type TestServer } from '../helpers/server.js';
 import { expectProblem } from './support.js';
 
 describe('session posture: health, posture, landing page', () => {
@@ -31,7 +31,7 @@ describe('session posture: health, posture, landing page', () => {
       mode: 'session',
       revocation: { per_request_lookup: true, window_ms: 0 },
       algorithms: [],
-      store: 'sqlite',
+      store: TEST_STORE_KIND,
       warnings: [],
     });
     expect(res.body.revocation.mechanism).toEqual(expect.any(String));

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/core/errors.js';
+import { StoreError, ConfigError } from '../../src/core/errors.js';
 import { describeStoreUrl, openStore } from '../../src/stores/open-store.js';
 
 const directories: string[] = [];
@@ -30,10 +30,6 @@ describe('openStore', () => {
   });
 
   it.each([
-    ['redis://:hunter2@127.0.0.1:6379', /redis/],
-    ['rediss://user:hunter2@cache.example:6380/0', /redis/],
-    ['postgres://app:hunter2@db.example/tessera', /postgres/],
-    ['postgresql://app:hunter2@db.example/tessera', /postgres/],
     ['mysql://app:hunter2@db.example/tessera', /unknown store URL scheme/],
     ['hunter2', /unknown store URL scheme/],
     ['sqlite:', /path/],
@@ -43,6 +39,25 @@ describe('openStore', () => {
     expect(error).toMatchObject({ option: 'store' });
     expect((error as ConfigError).message).toMatch(message);
     expect((error as ConfigError).message).not.toContain('hunter2');
+  });
+});
+
+describe('openStore with a server that is not there', () => {
+  // Port 9 (discard) on loopback: nothing listens there, so the connection is refused at once.
+  it('redis:// opens a redis store whose calls fail closed with a StoreError naming no credential', async () => {
+    const store = await openStore('redis://:hunter2@127.0.0.1:9');
+    expect(store.kind).toBe('redis');
+    const error: unknown = await store.ping().catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).code).toBe('unavailable');
+    expect((error as Error).message).not.toContain('hunter2');
+    await store.close();
+  });
+
+  it.each(['postgres', 'postgresql'])('%s:// refuses with a StoreError naming no credential', async (scheme) => {
+    const error: unknown = await openStore(`${scheme}://app:hunter2@127.0.0.1:9/tessera`).catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as Error).message).not.toContain('hunter2');
   });
 });
 

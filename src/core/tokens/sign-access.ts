@@ -85,10 +85,12 @@ export function createAccessTokenSigner(config: ResolvedConfig, ring: KeyRing): 
     payload.roles = [...input.roles];
 
     const nowMs = clock.now();
-    const issuedAtMs = input.issuedAtMs ?? nowMs;
-    if (!Number.isInteger(issuedAtMs) || issuedAtMs < nowMs || issuedAtMs > nowMs + MAX_IAT_LEAD_SECONDS * 1000) {
-      throw new TypeError(`issuedAtMs must be a whole millisecond from now to ${MAX_IAT_LEAD_SECONDS} s ahead`);
+    const requested = input.issuedAtMs ?? nowMs;
+    if (!Number.isInteger(requested) || requested > nowMs + MAX_IAT_LEAD_SECONDS * 1000) {
+      throw new TypeError(`issuedAtMs must be a whole millisecond at most ${MAX_IAT_LEAD_SECONDS} s ahead`);
     }
+    // A floor computed a moment ago (before a store round trip) is never used to backdate a token.
+    const issuedAtMs = Math.max(requested, nowMs);
     // iat keeps millisecond precision (RFC 7519 §2 NumericDate allows fractions): a revocation and
     // a token minted within the same second stay ordered. exp is a whole second, never later than iat + TTL.
     const issuedAtSeconds = issuedAtMs / 1000;

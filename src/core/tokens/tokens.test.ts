@@ -502,7 +502,10 @@ describe.each(ALGORITHMS)('%s access tokens', (algorithm) => {
     await expect(instance.sign({ sub: '', sid: 's', roles: [] })).rejects.toThrow(TypeError);
     await expect(instance.sign({ sub: 'u', sid: '', roles: [] })).rejects.toThrow(TypeError);
     await expect(instance.sign({ sub: 'u', sid: 's', roles: [1 as unknown as string] })).rejects.toThrow(TypeError);
-    await expect(instance.sign({ sub: 'u', sid: 's', roles: [], issuedAtMs: START_SECONDS * 1000 - 1 })).rejects.toThrow(TypeError);
+    await expect(instance.sign({ sub: 'u', sid: 's', roles: [], issuedAtMs: START_SECONDS * 1000 + 0.5 })).rejects.toThrow(TypeError);
+    // A floor from the past never backdates a token: iat is now.
+    const clamped = await instance.sign({ sub: 'u', sid: 's', roles: [], issuedAtMs: START_SECONDS * 1000 - 5000 });
+    expect(decodeJwt(clamped.token).iat).toBe(START_SECONDS);
     await expect(instance.sign({ sub: 'u', sid: 's', roles: [], issuedAtMs: START_SECONDS * 1000 + 1001 })).rejects.toThrow(TypeError);
   });
 

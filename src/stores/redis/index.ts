@@ -1,0 +1,2 @@
+/** The Redis store (`tessera/stores/redis`). */
+export { createRedisStore, type RedisStoreOptions } from './create-redis-store.js';

@@ -1,0 +1,140 @@
+import type { Revocation, RevocationStore } from '../types.js';
+import { CorruptRecordError, defineScript, type RedisContext } from './context.js';
+import { compareText, decodeRevocation, isEmpty, parseTime } from './records.js';
+import { EXPIRY_SLACK_MS, REMOVE_IF_DUE } from './scripts.js';
+
+/**
+ * Records a revocation, merging with the stored one: the later notBefore and the later expiry win,
+ * userId/familyId/createdAt of the first entry stay, and the native TTL only ever grows.
+ * KEYS[1] the entry; ARGV kind, userId, notBefore (user) or familyId (family), expiresAt,
+ * createdAt, slack ms.
+ */
+const PUT_REVOCATION = defineScript(`
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 0 then
+  redis.call('HSET', key, 'userId', ARGV[2], 'createdAt', ARGV[5])
+  if ARGV[1] == 'family' then redis.call('HSET', key, 'familyId', ARGV[3]) end
+end
+if ARGV[1] == 'user' then
+  local notBefore = redis.call('HGET', key, 'notBefore')
+  if not notBefore or tonumber(ARGV[3]) > tonumber(notBefore) then redis.call('HSET', key, 'notBefore', ARGV[3]) end
+end
+local expiresAt = redis.call('HGET', key, 'expiresAt')
+if not expiresAt or tonumber(ARGV[4]) > tonumber(expiresAt) then
+  expiresAt = ARGV[4]
+  redis.call('HSET', key, 'expiresAt', expiresAt)
+end
+local ttl = math.floor(tonumber(expiresAt) - tonumber(ARGV[5]) + tonumber(ARGV[6]))
+if ttl < 1 then ttl = 1 end
+if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+return 1
+`);
+
+/**
+ * Deletes an entry if it has expired at ARGV[1] (now). KEYS[1] the entry. Returns 1 when deleted,
+ * 0 when it is gone, or its expiry (a string) when it is live.
+ */
+const SWEEP_REVOCATION = defineScript(`
+local expiresAt = redis.call('HGET', KEYS[1], 'expiresAt')
+if not expiresAt then return 0 end
+if (tonumber(expiresAt) or 0) > tonumber(ARGV[1]) then return expiresAt end
+redis.call('DEL', KEYS[1])
+return 1
+`);
+
+/**
+ * The Redis revocation store. A user's not-before entry is `P{u:<id>}:revoked` (on the user's
+ * slot); a family's is `P revoked-family:<id>` (keyed by the family alone, as in every store). Both
+ * have a native TTL. `P revocations:expiry` indexes every entry (`u:<id>`, `f:<id>`) by expiry, so
+ * `listActive` reads only live entries (ZRANGEBYSCORE, never KEYS or SCAN) and the sweep finds the
+ * expired ones. The index entry is written first and only ever moves later (ZADD GT): every stored
+ * entry is in the index, so a jwt-push reload never misses one.
+ */
+export function createRedisRevocationStore(context: RedisContext): RevocationStore {
+  const { client, keys, run, evaluate } = context;
+
+  return {
+    put: (revocation) =>
+      run('revocations.put', async () => {
+        const member = revocationMember(revocation);
+        await client.zadd(keys.revocationExpiry, 'GT', revocation.expiresAt, member);
+        const key = revocation.kind === 'user' ? keys.userRevocation(revocation.userId) : keys.familyRevocation(revocation.familyId);
+        await evaluate(PUT_REVOCATION, [key], [
+          revocation.kind,
+          revocation.userId,
+          revocation.kind === 'user' ? revocation.notBefore : revocation.familyId,
+          revocation.expiresAt,
+          revocation.createdAt,
+          EXPIRY_SLACK_MS,
+        ]);
+      }),
+
+    check: (userId, familyId, now) =>
+      run('revocations.check', async () => {
+        // Two slots, one round trip: auto-pipelining sends both reads together.
+        const [[notBefore, userExpiresAt], familyExpiresAt] = await Promise.all([
+          client.hmget(keys.userRevocation(userId), 'notBefore', 'expiresAt'),
+          client.hget(keys.familyRevocation(familyId), 'expiresAt'),
+        ]);
+        const userLive = notBefore != null && userExpiresAt != null && parseTime(userExpiresAt, 'revocation') > now;
+        return {
+          userNotBefore: userLive ? parseTime(notBefore, 'revocation') : null,
+          familyRevoked: familyExpiresAt !== null && parseTime(familyExpiresAt, 'revocation') > now,
+        };
+      }),
+
+    listActive: (now) =>
+      run('revocations.listActive', async () => {
+        const members = await client.zrangebyscore(keys.revocationExpiry, `(${now}`, '+inf');
+        const entries = await Promise.all(
+          members.map(async (member) => {
+            const key = keys.revocationByMember(member);
+            if (key === undefined) return undefined;
+            const hash = await client.hgetall(key);
+            return isEmpty(hash) ? undefined : { member, revocation: decodeRevocation(member.startsWith('u:') ? 'user' : 'family', hash) };
+          }),
+        );
+        // Oldest first, like the SQL stores (ORDER BY created_at, key).
+        return entries
+          .filter((entry): entry is { member: string; revocation: Revocation } => entry !== undefined && entry.revocation.expiresAt > now)
+          .sort((a, b) => a.revocation.createdAt - b.revocation.createdAt || compareText(a.member, b.member))
+          .map((entry) => entry.revocation);
+      }, { bulk: true }),
+  };
+}
+
+/** The index member of a revocation, the same as the primary key of the other stores. */
+function revocationMember(revocation: Revocation): string {
+  return revocation.kind === 'user' ? `u:${revocation.userId}` : `f:${revocation.familyId}`;
+}
+
+/** One sweep batch: at most `max` index members expired at `now`; expired entries are deleted. */
+export async function sweepRevocations(context: RedisContext, now: number, max: number): Promise<{ processed: number; deleted: number }> {
+  const { client, keys, evaluate } = context;
+  const due = await client.zrangebyscore(keys.revocationExpiry, '-inf', now, 'LIMIT', 0, max);
+  if (due.length === 0) return { processed: 0, deleted: 0 };
+  const results = await Promise.all(
+    due.map((member) => {
+      const key = keys.revocationByMember(member);
+      return key === undefined ? Promise.resolve(0) : evaluate(SWEEP_REVOCATION, [key], [now]);
+    }),
+  );
+  const gone: string[] = [];
+  const rescored: Array<string | number> = [];
+  let deleted = 0;
+  results.forEach((result, i) => {
+    const member = due[i] as string;
+    if (typeof result === 'string') {
+      rescored.push(parseTime(result, 'revocation'), member);
+      return;
+    }
+    if (result === 1) deleted += 1;
+    else if (result !== 0) throw new CorruptRecordError('reply');
+    gone.push(member);
+  });
+  await Promise.all([
+    gone.length > 0 ? evaluate(REMOVE_IF_DUE, [keys.revocationExpiry], [now, ...gone]) : undefined,
+    rescored.length > 0 ? client.zadd(keys.revocationExpiry, 'GT', ...rescored) : undefined,
+  ]);
+  return { processed: due.length, deleted };
+}

@@ -1,0 +1,222 @@
+import { StoreError } from '../../core/errors.js';
+import type { SessionStore, StoredSession, StoredUser } from '../types.js';
+import { defineScript, ttlMs, type RedisContext } from './context.js';
+import { decodeSession, decodeUser, encodeSession, isEmpty, isSessionLive, newestFirst, parseTime, toHash, type Hash } from './records.js';
+import { ADD_TO_USER_INDEX, CREATE_HASH_IF_ABSENT, EXPIRY_SLACK_MS, REMOVE_IF_DUE } from './scripts.js';
+
+/**
+ * The session and its user in one round trip, for a single server or Sentinel only: the script
+ * builds the user's key from the session's `userId` (ARGV[1] .. userId .. ARGV[2]), a key it was not
+ * given, which Redis Cluster forbids. KEYS[1] the session. Returns {session, user} HGETALLs, or nil.
+ */
+const GET_SESSION_WITH_USER = defineScript(`
+local session = redis.call('HGETALL', KEYS[1])
+if #session == 0 then return false end
+local userId = redis.call('HGET', KEYS[1], 'userId')
+if not userId then return {session, {}} end
+return {session, redis.call('HGETALL', ARGV[1] .. userId .. ARGV[2])}
+`);
+
+/**
+ * Slides a live session. KEYS[1] the session; ARGV lastSeenAt, idleExpiresAt, slack ms. A session
+ * already expired at lastSeenAt (or gone) is left alone, so touching never revives one.
+ */
+const TOUCH_SESSION = defineScript(`
+local v = redis.call('HMGET', KEYS[1], 'idleExpiresAt', 'absoluteExpiresAt')
+local last = tonumber(ARGV[1])
+if not v[1] or not v[2] or tonumber(v[1]) <= last or tonumber(v[2]) <= last then return 0 end
+redis.call('HSET', KEYS[1], 'lastSeenAt', ARGV[1], 'idleExpiresAt', ARGV[2])
+local ttl = math.floor(math.min(tonumber(ARGV[2]), tonumber(v[2])) - last + tonumber(ARGV[3]))
+if ttl < 1 then ttl = 1 end
+redis.call('PEXPIRE', KEYS[1], ttl)
+return 1
+`);
+
+/**
+ * Deletes a session. KEYS[1] the session; ARGV[1] `1` to delete only if its userId is ARGV[2].
+ * Returns {userId, id} of the deleted session, or nil.
+ */
+const DELETE_SESSION = defineScript(`
+local v = redis.call('HMGET', KEYS[1], 'userId', 'id')
+if not v[1] then return false end
+if ARGV[1] == '1' and v[1] ~= ARGV[2] then return false end
+redis.call('DEL', KEYS[1])
+return {v[1], v[2]}
+`);
+
+/**
+ * Deletes a session if it has expired at ARGV[1] (now). KEYS[1] the session. Returns nil when it is
+ * gone, else {deleted 1|0, idleExpiresAt, absoluteExpiresAt, userId, id}.
+ */
+const SWEEP_SESSION = defineScript(`
+local v = redis.call('HMGET', KEYS[1], 'idleExpiresAt', 'absoluteExpiresAt', 'userId', 'id')
+if not v[1] then return false end
+local now = tonumber(ARGV[1])
+if (tonumber(v[1]) or 0) > now and (tonumber(v[2]) or 0) > now then return {0, v[1], v[2]} end
+redis.call('DEL', KEYS[1])
+return {1, v[1], v[2], v[3], v[4]}
+`);
+
+/**
+ * The Redis session store. A session is a hash keyed by its token hash (`P session:<tokenHash>`,
+ * native TTL at its expiry plus slack); the user's index `P{u:<id>}:sessions` maps public id →
+ * token hash; `P sessions:expiry` holds every token hash scored by its expiry at creation, a lower
+ * bound (touch only ever extends it), which the sweep re-checks against the record.
+ *
+ * The record is written before the user's index entry. So an index entry whose record is missing
+ * is garbage that may always be removed, and the only record an index can miss is one whose
+ * `create` failed: its token was never handed out. Deleting all of a user's sessions therefore
+ * never misses a usable one.
+ *
+ * `getWithUser` is one round trip on a single server or Sentinel (a script), and two on Cluster
+ * (the session, then its user), where a script may not reach the user's slot.
+ */
+export function createRedisSessionStore(context: RedisContext): SessionStore {
+  const { client, keys, run, evaluate, isCluster } = context;
+
+  /** Decodes the joined pair, or null when the session is not live at `now` or its user is gone. */
+  function joined(sessionHash: Hash, userHash: Hash, now: number): { session: StoredSession; user: StoredUser } | null {
+    if (isEmpty(sessionHash)) return null;
+    const session = decodeSession(sessionHash);
+    if (!isSessionLive(session, now) || isEmpty(userHash)) return null;
+    const user = decodeUser(userHash);
+    return user.id === session.userId ? { session, user } : null;
+  }
+
+  return {
+    create: (session) =>
+      run('sessions.create', async () => {
+        const key = keys.session(session.tokenHash);
+        const expiresAt = Math.min(session.idleExpiresAt, session.absoluteExpiresAt);
+        const ttl = ttlMs(expiresAt, session.lastSeenAt, EXPIRY_SLACK_MS);
+        if ((await evaluate(CREATE_HASH_IF_ABSENT, [key], [ttl, ...encodeSession(session)])) !== 1) {
+          throw new StoreError('redis store: sessions.create failed (duplicate session)');
+        }
+        try {
+          const [indexed] = await Promise.all([
+            evaluate(ADD_TO_USER_INDEX, [keys.userSessions(session.userId)], [
+              'hash', session.id, session.tokenHash, ttlMs(session.absoluteExpiresAt, session.lastSeenAt, EXPIRY_SLACK_MS),
+            ]),
+            client.zadd(keys.sessionExpiry, expiresAt, session.tokenHash),
+          ]);
+          if (indexed !== 1) throw new StoreError('redis store: sessions.create failed (duplicate session)');
+        } catch (error) {
+          // The caller never hands out this token; the record must not outlive the failed create.
+          await client.del(key).catch(() => undefined);
+          throw error;
+        }
+      }),
+
+    getWithUser: (tokenHash, now) =>
+      run('sessions.getWithUser', async () => {
+        const key = keys.session(tokenHash);
+        if (!isCluster) {
+          const reply = await evaluate(GET_SESSION_WITH_USER, [key], keys.userKeyParts);
+          if (reply === null) return null;
+          if (!Array.isArray(reply)) throw new TypeError('unexpected reply');
+          return joined(toHash(reply[0]), toHash(reply[1]), now);
+        }
+        const sessionHash = await client.hgetall(key);
+        if (isEmpty(sessionHash)) return null;
+        const session = decodeSession(sessionHash);
+        if (!isSessionLive(session, now)) return null;
+        return joined(sessionHash, await client.hgetall(keys.user(session.userId)), now);
+      }),
+
+    touch: (tokenHash, lastSeenAt, idleExpiresAt) =>
+      run('sessions.touch', async () => {
+        await evaluate(TOUCH_SESSION, [keys.session(tokenHash)], [lastSeenAt, idleExpiresAt, EXPIRY_SLACK_MS]);
+      }),
+
+    listByUser: (userId, now) =>
+      run('sessions.listByUser', async () => {
+        const tokenHashes = Object.values(await client.hgetall(keys.userSessions(userId)));
+        const hashes = await Promise.all(tokenHashes.map((tokenHash) => client.hgetall(keys.session(tokenHash))));
+        return hashes
+          .filter((hash) => !isEmpty(hash))
+          .map(decodeSession)
+          .filter((session) => session.userId === userId && isSessionLive(session, now))
+          .sort(newestFirst);
+      }, { bulk: true }),
+
+    delete: (userId, id) =>
+      run('sessions.delete', async () => {
+        const index = keys.userSessions(userId);
+        const tokenHash = await client.hget(index, id);
+        if (tokenHash === null) return false;
+        const deleted = await evaluate(DELETE_SESSION, [keys.session(tokenHash)], ['1', userId]);
+        await Promise.all([client.hdel(index, id), deleted === null ? undefined : client.zrem(keys.sessionExpiry, tokenHash)]);
+        return deleted !== null;
+      }),
+
+    deleteByTokenHash: (tokenHash) =>
+      run('sessions.deleteByTokenHash', async () => {
+        const deleted = await evaluate(DELETE_SESSION, [keys.session(tokenHash)], ['0', '']);
+        if (deleted === null) return false;
+        const [userId, id] = strings(deleted);
+        await Promise.all([
+          userId !== undefined && id !== undefined ? client.hdel(keys.userSessions(userId), id) : undefined,
+          client.zrem(keys.sessionExpiry, tokenHash),
+        ]);
+        return true;
+      }),
+
+    deleteAllForUser: (userId) =>
+      run('sessions.deleteAllForUser', async () => {
+        const index = keys.userSessions(userId);
+        const entries = Object.entries(await client.hgetall(index));
+        if (entries.length === 0) return 0;
+        const results = await Promise.all(
+          entries.map(([, tokenHash]) => evaluate(DELETE_SESSION, [keys.session(tokenHash)], ['1', userId])),
+        );
+        const deleted = entries.filter((_, i) => results[i] !== null).map(([, tokenHash]) => tokenHash);
+        // Only the fields read above: an entry added meanwhile belongs to a session created after this call.
+        await Promise.all([
+          client.hdel(index, ...entries.map(([id]) => id)),
+          deleted.length > 0 ? client.zrem(keys.sessionExpiry, ...deleted) : undefined,
+        ]);
+        return deleted.length;
+      }, { bulk: true }),
+  };
+}
+
+/**
+ * One sweep batch: at most `max` token hashes whose expiry lower bound is at or before `now`.
+ * Expired sessions are deleted with their index entries; live ones (touched since) get their real
+ * expiry as score; entries whose record is gone are dropped.
+ */
+export async function sweepSessions(context: RedisContext, now: number, max: number): Promise<{ processed: number; deleted: number }> {
+  const { client, keys, evaluate } = context;
+  const due = await client.zrangebyscore(keys.sessionExpiry, '-inf', now, 'LIMIT', 0, max);
+  if (due.length === 0) return { processed: 0, deleted: 0 };
+  const results = await Promise.all(due.map((tokenHash) => evaluate(SWEEP_SESSION, [keys.session(tokenHash)], [now])));
+  const gone: string[] = [];
+  const rescored: Array<string | number> = [];
+  const userFields = new Map<string, string[]>();
+  let deleted = 0;
+  results.forEach((result, i) => {
+    const tokenHash = due[i] as string;
+    if (result === null) {
+      gone.push(tokenHash);
+      return;
+    }
+    const [flag, idle, absolute, userId, id] = Array.isArray(result) ? (result as unknown[]) : [];
+    if (flag === 1) {
+      deleted += 1;
+      gone.push(tokenHash);
+      if (typeof userId === 'string' && typeof id === 'string') userFields.set(userId, [...(userFields.get(userId) ?? []), id]);
+    } else {
+      rescored.push(Math.min(parseTime(idle, 'session'), parseTime(absolute, 'session')), tokenHash);
+    }
+  });
+  await Promise.all([
+    gone.length > 0 ? evaluate(REMOVE_IF_DUE, [keys.sessionExpiry], [now, ...gone]) : undefined,
+    rescored.length > 0 ? client.zadd(keys.sessionExpiry, 'XX', ...rescored) : undefined,
+    ...[...userFields].map(([userId, ids]) => client.hdel(keys.userSessions(userId), ...ids)),
+  ]);
+  return { processed: due.length, deleted };
+}
+
+function strings(reply: unknown): Array<string | undefined> {
+  return Array.isArray(reply) ? reply.map((value: unknown) => (typeof value === 'string' ? value : undefined)) : [];
+}

@@ -1,0 +1,1 @@
+export { setupRedis as default } from './store-setup.js';

@@ -137,19 +137,25 @@ describe('the tessera CLI (built bin)', () => {
   it('SIGTERM with a request in flight lets it finish, then exits 0', async () => {
     const cli = startCli(['serve', '--port', '0', '--store', `sqlite:${join(dir, 'drain.db')}`]);
     const { url } = await ready(cli);
-    // A signup costs an argon2 hash: it is in flight when the signal arrives. (`agent: false`
-    // closes the connection after the response, so no idle keep-alive socket delays the exit.)
+    // The request is made in flight deterministically: headers and half the body are sent, the
+    // server has time to start it, the signal arrives, and only then does the rest of the body
+    // follow (then an argon2 hash runs). (`agent: false` closes the connection after the response,
+    // so no idle keep-alive socket delays the exit.)
+    const body = JSON.stringify({ email: 'drain@x.io', password: PASSWORD });
+    let send: () => void = () => {};
     const pending = new Promise<number>((resolveStatus, reject) => {
-      const body = JSON.stringify({ email: 'drain@x.io', password: PASSWORD });
       const req = httpRequest(`${url}/auth/signup`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
         res.resume();
         res.on('end', () => resolveStatus(res.statusCode ?? 0));
       });
       req.on('error', reject);
-      req.end(body);
+      req.write(body.slice(0, 10));
+      send = () => req.end(body.slice(10));
     });
-    await new Promise((r) => setTimeout(r, 15));
+    await new Promise((r) => setTimeout(r, 500));
     cli.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    send();
     expect(await within(pending, 'the in-flight signup')).toBe(201);
     expect(await within(cli.exited, 'exit after SIGTERM')).toBe(0);
   });

@@ -530,6 +530,11 @@ describe.each(ALGORITHMS)('%s access tokens', (algorithm) => {
     const rows = ATTACKS.filter((row) => row.only !== 'asymmetric' || algorithm !== 'HS256');
     it.each(rows.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
       const instance = await createInstance(algorithm);
+      // The fast path is warm: a genuine token was verified (and cached) first, so every attack
+      // also meets the verified-token cache, and must still fail.
+      const genuine = await instance.sign({ sub: 'user-1', sid: 'family-1', roles: [] });
+      expect((await instance.verify(genuine.token)).ok).toBe(true);
+      expect((await instance.verify(genuine.token)).ok).toBe(true);
       const token = await row.make(instance);
       const before = keyServerRequests;
       const result = await instance.verify(token);
@@ -710,5 +715,33 @@ describe('HS256 key ring', () => {
   it('refuses rotateSigningKey', async () => {
     const instance = await createInstance('HS256');
     await expect(rotateSigningKey(instance.config)).rejects.toMatchObject({ name: 'ConfigError', option: 'jwt.algorithm' });
+  });
+});
+
+describe('the verified-token cache (fast path)', () => {
+  it('a cached token still expires at exp, and its tampered twins never hit the cache', async () => {
+    const instance = await createInstance('EdDSA', { clockToleranceSeconds: 0 });
+    const { token, expiresAt } = await instance.sign({ sub: 'u', sid: 's', roles: ['user'] });
+    expect(await instance.verify(token)).toMatchObject({ ok: true });
+    expect(await instance.verify(token)).toMatchObject({ ok: true, claims: { roles: ['user'] } });
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    const forgedPayload = Buffer.from(JSON.stringify({ ...decodeJwt(token), roles: ['admin'] })).toString('base64url');
+    expect(await instance.verify(`${h}.${forgedPayload}.${sig}`)).toEqual({ ok: false, reason: 'invalid' });
+    expect((await instance.verify(`${h}.${p}.`)).ok).toBe(false);
+    expect((await instance.verify(`${token}x`)).ok).toBe(false);
+    instance.clock.set(expiresAt - 1);
+    expect(await instance.verify(token)).toMatchObject({ ok: true });
+    instance.clock.set(expiresAt);
+    expect(await instance.verify(token)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('a caller mutating the returned claims cannot change what the cache returns next', async () => {
+    const instance = await createInstance('EdDSA');
+    const { token } = await instance.sign({ sub: 'u', sid: 's', roles: ['user'] });
+    const first = await instance.verify(token);
+    if (!first.ok) throw new Error('expected ok');
+    first.claims.roles.push('admin');
+    const second = await instance.verify(token);
+    expect(second).toMatchObject({ ok: true, claims: { roles: ['user'] } });
   });
 });

@@ -1,3 +1,4 @@
+import { createVerifiedTokenCache } from './verified-cache.js';
 import { errors, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyOptions } from 'jose';
 import type { ResolvedConfig } from '../config.js';
@@ -57,6 +58,9 @@ interface ReloadGate {
 /** Rate limit of unknown-kid reloads, shared by every verifier of a ring. */
 const reloadGates = new WeakMap<KeyRing, ReloadGate>();
 
+/** How many verified tokens each verifier remembers (about 1 KB each). */
+export const VERIFIED_CACHE_ENTRIES = 10_000;
+
 /**
  * Creates the access-token verifier. Everything is set up once; per call the token is checked
  * structurally, its header is screened, the key is chosen by `kid` only, and `jose` checks the
@@ -86,6 +90,16 @@ export function createAccessTokenVerifier(config: ResolvedConfig, ring: KeyRing)
   });
   const tolerance = config.jwt.clockToleranceSeconds;
   const ttlSeconds = config.jwt.accessTtlSeconds;
+  const cache = createVerifiedTokenCache(VERIFIED_CACHE_ENTRIES);
+
+  /** The time rules, applied on every call, cached or not (RFC 7519 §4.1.4, §4.1.6). */
+  function timeCheck(iat: number, exp: number, nowMs: number): AccessVerifyResult | null {
+    const nowSeconds = nowMs / 1000;
+    if (exp <= nowSeconds - tolerance) return EXPIRED;
+    if (iat > nowSeconds + tolerance + MAX_IAT_LEAD_SECONDS) return INVALID;
+    if (nowSeconds - iat - tolerance >= ttlSeconds) return EXPIRED;
+    return null;
+  }
 
   async function verify(token: string): Promise<AccessVerifyResult> {
     const screened = screenHeader(token, algorithm);
@@ -93,6 +107,14 @@ export function createAccessTokenVerifier(config: ResolvedConfig, ring: KeyRing)
     const kid = screened;
 
     await ring.reloadIfStale();
+    // Fast path: this exact token was verified before. Its key must still be in the ring (a retired
+    // key's tokens fall out), and the time rules are applied again; revocation runs after, as always.
+    const hit = cache.get(token, clock.now());
+    if (hit !== undefined && hit.kid === kid && ring.verificationKey(kid) !== undefined) {
+      const rejected = timeCheck(hit.claims.iat, hit.claims.exp, clock.now());
+      if (rejected) return rejected;
+      return { ok: true, claims: { ...hit.claims, roles: [...hit.claims.roles] } };
+    }
     let key = ring.verificationKey(kid);
     if (key === undefined && (await reloadForUnknownKid(ring, clock.now()))) key = ring.verificationKey(kid);
     if (key === undefined) return INVALID;
@@ -107,12 +129,13 @@ export function createAccessTokenVerifier(config: ResolvedConfig, ring: KeyRing)
     // Signature, iss, aud, typ, exp and nbf are good; now the age (RFC 7519 §4.1.6). No token
     // outlives accessTtlSeconds after its iat, whatever its exp (the revocation windows of the
     // jwt postures are sized by it), and iat is not ahead of us by more than the signer may put it.
-    const nowSeconds = now / 1000;
     const iat = payload.iat;
-    if (typeof iat !== 'number') return INVALID;
-    if (iat > nowSeconds + tolerance + MAX_IAT_LEAD_SECONDS) return INVALID;
-    if (nowSeconds - iat - tolerance >= ttlSeconds) return EXPIRED;
-    return toClaims(payload, extraNames);
+    if (typeof iat !== 'number' || typeof payload.exp !== 'number') return INVALID;
+    const rejected = timeCheck(iat, payload.exp, now);
+    if (rejected) return rejected;
+    const result = toClaims(payload, extraNames);
+    if (result.ok) cache.set(token, kid, { ...result.claims, roles: [...result.claims.roles] });
+    return result;
   }
 
   return async function verifyAccessToken(token) {

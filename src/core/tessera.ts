@@ -94,11 +94,13 @@ export function createTessera(options: TesseraOptions): Tessera {
   );
   const init = onceUntilSuccess(() => engine.init());
 
-  const loginLimits = (emailKey: string, ip: string | null): Limit[] => {
+  /** Login limits: per account (keyed by a hash of the email, no address in the store) and per IP. */
+  const loginLimits = (emailKey: string, ip: string | null): { account: Limit; ip: Limit | null } => {
     const windowMs = config.rateLimit.loginWindowSeconds * 1000;
-    const limits: Limit[] = [{ key: `login:acct:${hashToken(emailKey)}`, max: config.rateLimit.loginPerAccount, windowMs }];
-    if (ip) limits.push({ key: `login:ip:${ip}`, max: config.rateLimit.loginPerIp, windowMs });
-    return limits;
+    return {
+      account: { key: `login:acct:${hashToken(emailKey)}`, max: config.rateLimit.loginPerAccount, windowMs },
+      ip: ip ? { key: `login:ip:${ip}`, max: config.rateLimit.loginPerIp, windowMs } : null,
+    };
   };
 
   async function requireUser(userId: string) {
@@ -134,11 +136,11 @@ export function createTessera(options: TesseraOptions): Tessera {
       }
       const email = normalizeEmail(input.email);
       const now = clock.now();
-      const [accountLimit, ipLimit] = loginLimits(email ?? input.email.trim().toLowerCase(), client.ip);
+      const { account: accountLimit, ip: ipLimit } = loginLimits(email ?? input.email.trim().toLowerCase(), client.ip);
       // The account attempt is counted atomically *before* the password is checked, so a burst of
       // parallel guesses cannot all pass the check while argon2 runs. The per-IP limit counts failures.
-      const attempt = await store.counters.increment(accountLimit!.key, accountLimit!.windowMs, now);
-      if (attempt.count > accountLimit!.max) {
+      const attempt = await store.counters.increment(accountLimit.key, accountLimit.windowMs, now);
+      if (attempt.count > accountLimit.max) {
         throw new TesseraError('rate_limited', 'too many attempts; try again later', {
           retryAfterSeconds: Math.max(1, Math.ceil((attempt.resetAt - now) / 1000)),
         });
@@ -152,7 +154,7 @@ export function createTessera(options: TesseraOptions): Tessera {
         throw new TesseraError('invalid_credentials', 'email or password is incorrect');
       }
       if (user.disabled) throw new TesseraError('forbidden', 'this account is disabled');
-      await store.counters.reset(accountLimit!.key);
+      await store.counters.reset(accountLimit.key);
       await init();
       const credentials = await engine.issue(user, client);
       return { user: toPublicUser(user), credentials };

@@ -5,7 +5,7 @@ import { notFound, withSecurityHeaders } from '../http/routes/index.js';
 import { problem } from '../http/problem.js';
 import { sendHttpResponse } from '../adapters/fastify/index.js';
 import { loggerOptions } from './logger.js';
-import { PAGE_CSP, renderLandingPage } from './demo-page.js';
+import { registerDemoPage } from './demo/index.js';
 
 /** Options of the reference server's Fastify app. */
 export interface AppOptions {
@@ -15,7 +15,8 @@ export interface AppOptions {
 }
 
 /**
- * Builds the reference server: the Tessera routes, the landing page, problem+json for unknown routes.
+ * Builds the reference server: the Tessera routes, the demo page (and, with `demo`, its demo-only
+ * routes), problem+json for unknown routes.
  * Limits: 64 KiB bodies, 16 KiB headers (Node's default), request timeout 30 s.
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -43,15 +44,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (draining) reply.header('connection', 'close');
   });
   await app.register(tesseraFastify, { tessera: options.tessera });
-  app.get('/', async (_request, reply) => {
-    reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('content-security-policy', PAGE_CSP)
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
-      .header('x-frame-options', 'DENY');
-    return renderLandingPage(options.tessera.config.mode);
-  });
+  await registerDemoPage(app, options.tessera);
   app.setNotFoundHandler((_request, reply) => sendHttpResponse(reply, notFound()));
   return app;
 }

@@ -1,120 +1,81 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { ConfigError } from '../core/errors.js';
-import { describeStoreUrl } from '../stores/open-store.js';
-import { startServer } from '../server/start.js';
-import { resolveServeOptions, UsageError, type RawServeFlags } from './serve-options.js';
-import { createTessera } from '../core/tessera.js';
-import { createMemoryStore } from '../stores/memory/index.js';
-import { formatPosture } from './format-posture.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, TesseraError } from '../core/errors.js';
+import { UsageError, wantsHelp } from './args.js';
+import type { Command } from './command.js';
+import { auditCommand } from './commands/audit.js';
+import { inspectCommand } from './commands/inspect.js';
+import { keysCommand } from './commands/keys.js';
+import { postureCommand } from './commands/posture.js';
+import { serveCommand } from './commands/serve.js';
+import { sessionsCommand } from './commands/sessions.js';
+import { usersCommand } from './commands/users.js';
+import { styleFor } from './output.js';
 
-const HELP = `tessera — authentication that tells the truth about its trade-offs
+const COMMANDS: readonly Command[] = [serveCommand, postureCommand, inspectCommand, auditCommand, usersCommand, sessionsCommand, keysCommand];
+
+function topHelp(): string {
+  const style = styleFor(process.stdout);
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  tessera ${style.bold(c.name.padEnd(width))}  ${c.summary}`);
+  return `tessera — authentication that tells the truth about its trade-offs
 
 Usage:
-  tessera serve   [flags]   start the reference server
-  tessera posture [flags]   print what a configuration can and cannot revoke
+${lines.join('\n')}
 
-Flags (env var in brackets; flags win):
-  --mode MODE            session | jwt | jwt-denylist | jwt-push        [TESSERA_MODE]     (session)
-  --store URL            memory: | sqlite:PATH | redis://… | postgres://… [TESSERA_STORE] (sqlite:./tessera.db)
-  --port N, --host H                                                    [TESSERA_PORT, TESSERA_HOST] (3000, 127.0.0.1)
-  --origin LIST          allowed browser origins, comma-separated       [TESSERA_ORIGIN]
-  --access-ttl SECONDS   jwt modes: access-token lifetime               [TESSERA_ACCESS_TTL] (600)
-  --alg ALG              jwt modes: EdDSA | ES256 | RS256 | HS256        [TESSERA_ALG] (EdDSA)
-  --signup open|closed                                                  [TESSERA_SIGNUP] (open)
-  --admin-email E --admin-password P   create or update an admin at start [TESSERA_ADMIN_EMAIL, TESSERA_ADMIN_PASSWORD]
-  --demo                 enable the demo page's demo-only endpoints     [TESSERA_DEMO]
-  --log-level LEVEL      pino level                                     [TESSERA_LOG_LEVEL] (info)
-  HS256 secret: TESSERA_JWT_SECRET (env only, ≥ 32 bytes).
+  tessera <command> --help   flags and details of one command
+  tessera --version
 
-Exit codes: 0 ok, 1 runtime failure, 2 invalid usage.
+Exit codes: 0 ok, 1 failure (or findings), 2 invalid usage; tessera audit exits with the number of
+failed checks.
 `;
-
-const FLAG_SPEC = {
-  mode: { type: 'string' },
-  store: { type: 'string' },
-  port: { type: 'string' },
-  host: { type: 'string' },
-  origin: { type: 'string' },
-  'access-ttl': { type: 'string' },
-  'admin-email': { type: 'string' },
-  'admin-password': { type: 'string' },
-  signup: { type: 'string' },
-  alg: { type: 'string' },
-  demo: { type: 'boolean' },
-  'log-level': { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-function fail(message: string, code: number): never {
-  process.stderr.write(`tessera: ${message}\n`);
-  process.exit(code);
 }
 
-async function serve(flags: RawServeFlags): Promise<void> {
-  const options = resolveServeOptions(flags, process.env);
-  const server = await startServer(options);
-  const storeLabel = typeof options.store === 'string' ? describeStoreUrl(options.store) : options.store.kind;
-  process.stdout.write(`tessera listening on ${server.url} (mode=${options.mode}, store=${storeLabel})\n`);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    server.app.log.info({ signal }, 'draining in-flight requests');
-    server.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        server.app.log.error({ err }, 'error while shutting down');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-}
-
-async function posture(flags: RawServeFlags, asJson: boolean): Promise<void> {
-  const options = resolveServeOptions(flags, process.env);
-  const store = createMemoryStore();
-  const tessera = createTessera({
-    mode: options.mode,
-    store,
-    jwt: {
-      ...(options.accessTtlSeconds !== undefined ? { accessTtlSeconds: options.accessTtlSeconds } : {}),
-      ...(options.algorithm !== undefined ? { algorithm: options.algorithm } : {}),
-      ...(options.jwtSecret !== undefined ? { secrets: [options.jwtSecret] } : {}),
-    },
-    demo: options.demo ?? false,
-  });
-  const report = { ...tessera.posture(), store: typeof options.store === 'string' ? describeStoreUrl(options.store).split(':', 1)[0]! : options.store.kind };
-  process.stdout.write(asJson ? `${JSON.stringify(report, null, 2)}\n` : formatPosture(report));
-  await store.close();
-}
-
-async function main(argv: string[]): Promise<void> {
-  let parsed;
+function version(): string {
   try {
-    parsed = parseArgs({ args: argv, options: FLAG_SPEC, allowPositionals: true, strict: true });
-  } catch (err) {
-    fail(`${err instanceof Error ? err.message : String(err)} (see tessera --help)`, 2);
-  }
-  const { values, positionals } = parsed;
-  const command = positionals[0];
-  if (values.help || command === undefined || command === 'help') {
-    process.stdout.write(HELP);
-    return;
-  }
-  const { json, help: _help, ...flags } = values;
-  try {
-    if (command === 'serve') await serve(flags);
-    else if (command === 'posture') await posture(flags, json ?? false);
-    else fail(`unknown command "${command}" (see tessera --help)`, 2);
-  } catch (err) {
-    if (err instanceof UsageError) fail(err.message, 2);
-    if (err instanceof ConfigError) fail(err.message, 2);
-    fail(err instanceof Error ? err.message : String(err), 1);
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
   }
 }
 
-await main(process.argv.slice(2));
+/** The message of an error, one line; never its stack. */
+function oneLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0] ?? text;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    process.stdout.write(topic ? topic.help : topHelp());
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  try {
+    if (!command) throw new UsageError('tessera', `unknown command "${name.slice(0, 40)}" (see tessera --help)`);
+    if (wantsHelp(rest)) {
+      process.stdout.write(command.help);
+      return 0;
+    }
+    return await command.run(rest);
+  } catch (err) {
+    const code = err instanceof UsageError || err instanceof ConfigError || (err instanceof TesseraError && err.code === 'bad_request') ? 2 : 1;
+    const prefix = err instanceof TesseraError && !(err instanceof UsageError) ? `${err.code}: ` : '';
+    process.stderr.write(`tessera: ${prefix}${oneLine(err)}\n`);
+    return code;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// Let stdout and stderr drain (they may be pipes), then exit: a store client or a keep-alive
+// socket must not keep a finished command running.
+await new Promise<void>((r) => process.stdout.write('', () => r()));
+await new Promise<void>((r) => process.stderr.write('', () => r()));
+process.exit(code);

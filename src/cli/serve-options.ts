@@ -1,14 +1,9 @@
 import { ALGORITHMS, MODES, type Algorithm, type Mode } from '../core/config.js';
 import type { ServerOptions } from '../server/start.js';
 import { normalizeEmail } from '../core/users/email.js';
+import { UsageError } from './args.js';
 
-/** An invalid command-line value: printed as one line naming the flag, exit code 2. */
-export class UsageError extends Error {
-  constructor(flag: string, message: string) {
-    super(`${flag}: ${message}`);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
 /** Raw values of the serve flags (strings as typed), before validation. */
 export type RawServeFlags = Partial<Record<'mode' | 'store' | 'port' | 'host' | 'origin' | 'access-ttl' | 'admin-email' | 'admin-password' | 'signup' | 'alg' | 'log-level', string>> & {
@@ -54,16 +49,58 @@ function storeUrl(value: string): string {
   return value;
 }
 
+/** The flags every command that configures Tessera shares (serve, posture, the operator commands). */
+export type RawCommonFlags = Pick<RawServeFlags, 'mode' | 'store' | 'access-ttl' | 'alg' | 'demo'>;
+
+/** The validated shared configuration: posture, store, token settings. */
+export interface CommonOptions {
+  mode: Mode;
+  /** A store URL, validated in shape (not opened). */
+  store: string;
+  accessTtlSeconds?: number;
+  algorithm?: Algorithm;
+  /** From `TESSERA_JWT_SECRET` only, never a flag. */
+  jwtSecret?: string;
+  demo: boolean;
+}
+
+/**
+ * Resolves the shared flags (`--mode`, `--store`, `--access-ttl`, `--alg`, `--demo`) and
+ * `TESSERA_JWT_SECRET` exactly as `serve` does: flags win over env vars, invalid values throw
+ * `UsageError` naming the flag.
+ */
+export function resolveCommonOptions(flags: RawCommonFlags, env: NodeJS.ProcessEnv): CommonOptions {
+  const get = (name: keyof typeof ENV): string | undefined => (flags as RawServeFlags)[name] ?? (env[ENV[name]] || undefined);
+  const mode: Mode = oneOf('mode', get('mode') ?? 'session', MODES);
+  const options: CommonOptions = { mode, store: storeUrl(get('store') ?? 'sqlite:./tessera.db'), demo: false };
+  const ttl = get('access-ttl');
+  if (ttl !== undefined) options.accessTtlSeconds = integer('access-ttl', ttl, 1, 86_400);
+  const alg = get('alg');
+  if (alg !== undefined) options.algorithm = oneOf<Algorithm>('alg', alg, ALGORITHMS);
+  const secret = env.TESSERA_JWT_SECRET;
+  if (secret) options.jwtSecret = secret;
+  if (mode !== 'session' && options.algorithm === 'HS256') {
+    if (!secret) throw new UsageError('--alg', 'HS256 needs TESSERA_JWT_SECRET (at least 32 bytes) in the environment');
+    if (Buffer.byteLength(secret, 'utf8') < 32) throw new UsageError('TESSERA_JWT_SECRET', 'must be at least 32 bytes');
+  }
+  const demoEnv = env.TESSERA_DEMO;
+  options.demo = flags.demo ?? (demoEnv !== undefined && ['1', 'true', 'yes', 'on'].includes(demoEnv.toLowerCase()));
+  return options;
+}
+
 /**
  * Turns flags and environment into server options: flags win over env vars, a flag that does not
  * apply to the mode is accepted and ignored, and an invalid value throws `UsageError` naming the flag.
  */
 export function resolveServeOptions(flags: RawServeFlags, env: NodeJS.ProcessEnv): ServerOptions {
   const get = (name: keyof typeof ENV): string | undefined => flags[name] ?? (env[ENV[name]] || undefined);
-  const mode: Mode = oneOf('mode', get('mode') ?? 'session', MODES);
+  const common = resolveCommonOptions(flags, env);
   const port = integer('port', get('port') ?? '3000', 0, 65535);
   const host = get('host') ?? '127.0.0.1';
-  const options: ServerOptions = { mode, store: storeUrl(get('store') ?? 'sqlite:./tessera.db'), host, port };
+  const options: ServerOptions = { mode: common.mode, store: common.store, host, port, demo: common.demo };
+  if (common.accessTtlSeconds !== undefined) options.accessTtlSeconds = common.accessTtlSeconds;
+  if (common.algorithm !== undefined) options.algorithm = common.algorithm;
+  if (common.jwtSecret !== undefined) options.jwtSecret = common.jwtSecret;
   const origin = get('origin');
   if (origin !== undefined) {
     options.origins = origin.split(',').map((o) => o.trim()).filter(Boolean).map((o) => {
@@ -77,10 +114,6 @@ export function resolveServeOptions(flags: RawServeFlags, env: NodeJS.ProcessEnv
     });
     if (options.origins.length === 0) throw new UsageError('--origin', 'needs at least one origin');
   }
-  const ttl = get('access-ttl');
-  if (ttl !== undefined) options.accessTtlSeconds = integer('access-ttl', ttl, 1, 86_400);
-  const alg = get('alg');
-  if (alg !== undefined) options.algorithm = oneOf<Algorithm>('alg', alg, ALGORITHMS);
   const signup = get('signup');
   if (signup !== undefined) options.signup = oneOf('signup', signup, ['open', 'closed'] as const);
   const adminEmail = get('admin-email');
@@ -95,14 +128,6 @@ export function resolveServeOptions(flags: RawServeFlags, env: NodeJS.ProcessEnv
     options.adminEmail = adminEmail;
     options.adminPassword = adminPassword;
   }
-  const secret = env.TESSERA_JWT_SECRET;
-  if (secret) options.jwtSecret = secret;
-  if (mode !== 'session' && options.algorithm === 'HS256') {
-    if (!secret) throw new UsageError('--alg', 'HS256 needs TESSERA_JWT_SECRET (at least 32 bytes) in the environment');
-    if (Buffer.byteLength(secret, 'utf8') < 32) throw new UsageError('TESSERA_JWT_SECRET', 'must be at least 32 bytes');
-  }
-  const demoEnv = env.TESSERA_DEMO;
-  options.demo = flags.demo ?? (demoEnv !== undefined && ['1', 'true', 'yes', 'on'].includes(demoEnv.toLowerCase()));
   options.logLevel = oneOf('log-level', get('log-level') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const);
   return options;
 }

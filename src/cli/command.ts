@@ -23,6 +23,7 @@ export const SERVE_FLAGS = {
   alg: { type: 'string' },
   demo: { type: 'boolean' },
   'log-level': { type: 'string' },
+  metrics: { type: 'string' },
 } as const;
 
 /** The flags that select a configured store and posture (operator commands). */

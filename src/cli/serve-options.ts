@@ -6,7 +6,7 @@ import { UsageError } from './args.js';
 export { UsageError };
 
 /** Raw values of the serve flags (strings as typed), before validation. */
-export type RawServeFlags = Partial<Record<'mode' | 'store' | 'port' | 'host' | 'origin' | 'access-ttl' | 'admin-email' | 'admin-password' | 'signup' | 'alg' | 'log-level', string>> & {
+export type RawServeFlags = Partial<Record<'mode' | 'store' | 'port' | 'host' | 'origin' | 'access-ttl' | 'admin-email' | 'admin-password' | 'signup' | 'alg' | 'log-level' | 'metrics', string>> & {
   demo?: boolean;
 };
 
@@ -22,6 +22,7 @@ const ENV: Record<keyof Omit<RawServeFlags, 'demo'>, string> = {
   signup: 'TESSERA_SIGNUP',
   alg: 'TESSERA_ALG',
   'log-level': 'TESSERA_LOG_LEVEL',
+  metrics: 'TESSERA_METRICS',
 };
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -129,5 +130,6 @@ export function resolveServeOptions(flags: RawServeFlags, env: NodeJS.ProcessEnv
     options.adminPassword = adminPassword;
   }
   options.logLevel = oneOf('log-level', get('log-level') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const);
+  options.metrics = oneOf('metrics', get('metrics') ?? 'loopback', ['loopback', 'open', 'off'] as const);
   return options;
 }

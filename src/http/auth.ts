@@ -5,6 +5,7 @@ import { assertSameOrigin, isUnsafeMethod, presentedCsrfToken } from './csrf.js'
 import { problem } from './problem.js';
 import type { HttpRequest, HttpResponse } from './types.js';
 import { TesseraError } from '../core/errors.js';
+import { reportAuthDecision } from './auth-decisions.js';
 
 /** A response to send instead of running the route; thrown by the guards below. */
 export class ResponseError extends Error {
@@ -70,20 +71,37 @@ export async function requirePrincipal(tessera: Tessera, request: HttpRequest, o
   const unsafeBrowserRequest = isUnsafeMethod(request.method) && request.headers.authorization === undefined && !options.skipCsrf;
   // A cross-site unsafe request is refused before anything else, whether or not the browser
   // attached a cookie (SameSite may have withheld it): the rejection is explicit and logged.
-  if (unsafeBrowserRequest) assertSameOrigin(request, options.origins);
+  if (unsafeBrowserRequest) {
+    try {
+      assertSameOrigin(request, options.origins);
+    } catch (err) {
+      reportAuthDecision(tessera, 'csrf_rejected');
+      throw err;
+    }
+  }
   const presented = presentedCredential(request, credentialCookieName(tessera));
   if (presented === null) {
+    reportAuthDecision(tessera, 'missing');
     throw new ResponseError(rejection('missing', request.headers.authorization !== undefined));
   }
-  if (presented === 'malformed') throw new ResponseError(rejection('malformed', true));
+  if (presented === 'malformed') {
+    reportAuthDecision(tessera, 'malformed');
+    throw new ResponseError(rejection('malformed', true));
+  }
+  // A store failure here propagates (503) and is not a decision.
   const result = await tessera.authenticate(presented.token, presented.transport);
-  if (!result.ok) throw new ResponseError(rejection(result.reason, presented.transport === 'bearer'));
+  if (!result.ok) {
+    reportAuthDecision(tessera, result.reason);
+    throw new ResponseError(rejection(result.reason, presented.transport === 'bearer'));
+  }
   const principal = result.principal;
   if (presented.transport === 'cookie' && unsafeBrowserRequest) {
     if (!(await tessera.verifyCsrf(principal.session.id, presentedCsrfToken(request)))) {
+      reportAuthDecision(tessera, 'csrf_rejected');
       throw new TesseraError('csrf_rejected', 'missing or invalid X-CSRF-Token');
     }
   }
+  reportAuthDecision(tessera, 'ok');
   return principal;
 }
 

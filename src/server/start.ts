@@ -6,6 +6,10 @@ import { createTessera, type Tessera } from '../core/tessera.js';
 import { openStore } from '../stores/open-store.js';
 import type { Store } from '../stores/types.js';
 import { buildApp } from './app.js';
+import type { DestinationStream } from 'pino';
+import { instrumentStore } from './instrumented-store.js';
+import { createServerMetrics, type MetricsAccess } from './metrics.js';
+import { startAdminBootstrap, type AdminBootstrap } from './admin-bootstrap.js';
 import { startSweeper } from '../core/sweeper.js';
 import { systemClock } from '../core/clock.js';
 
@@ -28,6 +32,10 @@ export interface ServerOptions {
   demo?: boolean;
   clock?: Clock;
   logLevel?: string;
+  /** Where log lines go instead of stdout (tests capture them). */
+  logStream?: DestinationStream;
+  /** Who may read `GET /metrics`: `loopback` (default), `open` or `off`. */
+  metrics?: MetricsAccess;
   /** Further library options (session TTLs, limits, password cost…), merged last. */
   tessera?: Partial<Omit<TesseraOptions, 'store' | 'clock' | 'mode'>>;
 }
@@ -57,20 +65,27 @@ async function freePort(host: string): Promise<number> {
 
 /**
  * Starts the reference server: opens the store, validates the configuration, bootstraps the admin
- * account if asked, and listens.
- * @throws ConfigError on an invalid option (named); StoreError if the store cannot be opened.
+ * account if asked, and listens. A networked store (Redis, PostgreSQL) that is down does not stop
+ * it: the server listens, answers 503 (`/readyz` too) and becomes ready by itself when the store
+ * appears; the admin bootstrap is then retried in the background (logged as a warning).
+ * @throws ConfigError on an invalid option (named); StoreError if a local store (SQLite) cannot be opened.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const port = options.port === 0 ? await freePort(options.host) : options.port;
   const ownsStore = typeof options.store === 'string';
-  const store = typeof options.store === 'string' ? await openStore(options.store) : options.store;
+  // Lazy: a server may start before its database, and must then answer 503 rather than exit.
+  const store = typeof options.store === 'string' ? await openStore(options.store, { lazy: true }) : options.store;
+  let admin: AdminBootstrap | undefined;
+  const metrics = createServerMetrics({ mode: options.mode, store: store.kind });
+  const observedStore = instrumentStore(store, metrics.storeObserver);
   try {
     const origins = options.origins ?? [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
     const extra = options.tessera ?? {};
     const tesseraOptions: TesseraOptions = {
       ...extra,
       mode: options.mode,
-      store,
+      // The core sees the store through the metrics wrapper (latency, errors, sessions).
+      store: observedStore,
       origins,
       signup: options.signup ?? extra.signup ?? 'open',
       demo: options.demo ?? extra.demo ?? false,
@@ -87,13 +102,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (!options.adminEmail || !options.adminPassword) {
         throw new Error('--admin-email and --admin-password go together');
       }
-      await tessera.ensureAdmin(options.adminEmail, options.adminPassword);
     }
-    const app = await buildApp({ tessera, logLevel: options.logLevel ?? 'info' });
+    const app = await buildApp({
+      tessera,
+      logLevel: options.logLevel ?? 'info',
+      metrics,
+      metricsAccess: options.metrics ?? 'loopback',
+      ...(options.logStream === undefined ? {} : { logStream: options.logStream }),
+    });
+    if (options.adminEmail && options.adminPassword) {
+      admin = await startAdminBootstrap(tessera, options.adminEmail, options.adminPassword, app.log).catch(async (err: unknown) => {
+        await app.close();
+        throw err;
+      });
+    }
     // Warm up keys and the revocation feed now; a store that is down is retried on first use.
     await tessera.ready().catch((err: unknown) => app.log.warn({ err }, 'store not ready at start; /readyz will say so'));
     await app.listen({ port, host: options.host });
-    const sweeper = startSweeper(store, {
+    const sweeper = startSweeper(observedStore, {
       clock: options.clock ?? systemClock,
       onError: (err) => app.log.warn({ err }, 'expired-row sweep failed; will retry'),
     });
@@ -108,6 +134,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       close() {
         closing ??= (async () => {
           await app.close();
+          await admin?.stop();
           await sweeper.stop();
           await tessera.close();
           if (ownsStore) await store.close();
@@ -116,6 +143,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
     };
   } catch (err) {
+    await admin?.stop();
     if (ownsStore) await store.close().catch(() => {});
     throw err;
   }

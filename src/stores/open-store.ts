@@ -5,18 +5,31 @@ import type { Store } from './types.js';
 
 const UNKNOWN_SCHEME = 'unknown store URL scheme; use memory:, sqlite:PATH, redis://… or postgres://…';
 
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions {
+  /**
+   * Resolve even while a networked store's server is down, and connect (and migrate) on first use,
+   * retrying after each failure, so a server can start before its database and become ready by
+   * itself. Redis stores always connect lazily; this changes PostgreSQL, whose migrations otherwise
+   * run before `openStore` resolves. Default false (fail fast, as a one-shot command wants).
+   */
+  lazy?: boolean;
+}
+
 /**
  * Opens the store a URL names: `memory:`; `sqlite:PATH` (relative to the working directory, or
  * `sqlite::memory:`); `redis://` / `rediss://` (ioredis); `postgres://` / `postgresql://`
- * (node-postgres pool; migrations run before this resolves). Messages never repeat the URL,
- * which may hold credentials.
+ * (node-postgres pool; migrations run before this resolves, unless `lazy`). Messages never repeat
+ * the URL, which may hold credentials.
  *
  * @throws ConfigError (option `store`) for an unknown, unsupported or incomplete URL.
- * @throws StoreError when the SQLite file cannot be opened or migrated.
+ * @throws StoreError when the SQLite file cannot be opened or migrated, or (unless `lazy`) when
+ *   PostgreSQL cannot be reached or migrated.
  * @example
  * const store = await openStore('sqlite:./tessera.db');
+ * const shared = await openStore('postgres://tessera@db/tessera', { lazy: true }); // a server starting before its database
  */
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const scheme = schemeOf(url);
   switch (scheme) {
     case 'memory':
@@ -36,7 +49,7 @@ export async function openStore(url: string): Promise<Store> {
     case 'postgres':
     case 'postgresql': {
       const { createPostgresStore } = await import('./postgres/index.js');
-      return createPostgresStore({ url: url.trim() });
+      return createPostgresStore({ url: url.trim(), deferMigrations: options.lazy === true });
     }
     default:
       throw new ConfigError('store', UNKNOWN_SCHEME);

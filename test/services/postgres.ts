@@ -8,6 +8,15 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { postgresBinDir } from './install.js';
 
+/** Options of {@link startPostgres}. */
+export interface StartPostgresOptions {
+  /**
+   * Listens on this loopback port instead of a free one: a test that starts a client before its
+   * server reserves a port, points the client at it, and starts the server there later.
+   */
+  port?: number;
+}
+
 /** A throwaway PostgreSQL server on a free loopback port, in a temporary directory. */
 export interface PostgresService {
   /** `postgres://tessera@127.0.0.1:PORT/tessera` (trust authentication, superuser `tessera`). */
@@ -50,7 +59,7 @@ let exitHookInstalled = false;
  * const pgService = await startPostgres();
  * try { … pgService.url … } finally { await pgService.stop(); }
  */
-export async function startPostgres(): Promise<PostgresService> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresService> {
   const bin = postgresBinDir();
   if (bin === null) {
     throw new Error(
@@ -191,13 +200,13 @@ export async function startPostgres(): Promise<PostgresService> {
     installExitHook();
     // Another process may take the port between our probe and the server's bind: try a few.
     for (let attempt = 1; ; attempt += 1) {
-      port = await freePort();
+      port = options.port ?? (await freePort());
       child = launch();
       try {
         await waitReady('postgres');
         break;
       } catch (error) {
-        if (attempt >= 3 || !tail(logFile).includes('could not bind')) throw error;
+        if (attempt >= 3 || options.port !== undefined || !tail(logFile).includes('could not bind')) throw error;
       }
     }
     const admin = new pg.Client({ host: '127.0.0.1', port, user: USER, database: 'postgres' });

@@ -35,6 +35,11 @@ export interface StartRedisOptions {
    * production Redis that holds sessions would be configured. Off by default (faster).
    */
   persistent?: boolean;
+  /**
+   * Listens on this loopback port instead of a free one: a test that starts a client before its
+   * server reserves a port, points the client at it, and starts the server there later.
+   */
+  port?: number;
 }
 
 /** How long the server may take to answer PING (and, in cluster mode, to report `cluster_state:ok`). */
@@ -58,7 +63,7 @@ let exitHookInstalled = false;
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisService> {
   const binary = findRedisServer();
   const directory = mkdtempSync(join(tmpdir(), 'tessera-redis-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const args = [
     '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', directory,
     ...(options.persistent === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),

@@ -21,6 +21,7 @@ Flags (env var in brackets; flags win):
   --admin-email E --admin-password P   create or update an admin at start [TESSERA_ADMIN_EMAIL, TESSERA_ADMIN_PASSWORD]
   --demo                 enable the demo page's demo-only endpoints     [TESSERA_DEMO]
   --log-level LEVEL      pino level                                     [TESSERA_LOG_LEVEL] (info)
+  --metrics WHO          GET /metrics for: loopback | open | off        [TESSERA_METRICS] (loopback)
   HS256 secret: TESSERA_JWT_SECRET (env only, ≥ 32 bytes).
 
 A flag that does not apply to the mode is accepted and ignored.

@@ -1,10 +1,10 @@
 import { createVerifiedTokenCache } from './verified-cache.js';
-import { errors, jwtVerify } from 'jose';
-import type { JWTPayload, JWTVerifyOptions } from 'jose';
 import type { ResolvedConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
+import { checkClaimSet, type ClaimRules } from './check-claims.js';
 import type { KeyRing } from './keys.js';
 import { MAX_IAT_LEAD_SECONDS } from './sign-access.js';
+import { createSignatureCheck } from './verify-signature.js';
 
 /** The claims of a verified access token. `iat`/`exp` are in seconds. */
 export interface AccessClaims {
@@ -36,6 +36,7 @@ export const UNKNOWN_KID_RELOAD_INTERVAL_MS = 5000;
 const MAX_KID_LENGTH = 128;
 const ACCESS_TOKEN_TYP = 'at+jwt';
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /**
  * Header parameters that name or carry a key (RFC 7515 §4.1.2–4.1.6). Tessera never fetches or
@@ -61,11 +62,21 @@ const reloadGates = new WeakMap<KeyRing, ReloadGate>();
 /** How many verified tokens each verifier remembers (about 1 KB each). */
 export const VERIFIED_CACHE_ENTRIES = 10_000;
 
+/** A token that passed the structural and header checks: its `kid` and its three parts. */
+interface Screened {
+  kid: string;
+  header: string;
+  payload: string;
+  signature: string;
+}
+
 /**
  * Creates the access-token verifier. Everything is set up once; per call the token is checked
- * structurally, its header is screened, the key is chosen by `kid` only, and `jose` checks the
- * signature (with the configured algorithm only, RFC 8725 §3.1) before any claim: `iss`, `aud`,
- * `typ` (RFC 9068 §4), `exp`/`nbf` with `config.jwt.clockToleranceSeconds`, an age of less than
+ * structurally, its header is screened (`typ`, RFC 9068 §4; the pinned `alg`), the key is chosen by
+ * `kid` only, and the signature is checked synchronously with `node:crypto` (configured algorithm
+ * only, RFC 8725 §3.1; see `createSignatureCheck`) before any claim is read: then `iss`, `aud`,
+ * `exp`/`nbf` with `config.jwt.clockToleranceSeconds` (`checkClaimSet`, the rules of `jose`'s
+ * `jwtVerify`), an age of less than
  * `accessTtlSeconds` since `iat` (so no token outlives the configured TTL, whatever its `exp`), and
  * an `iat` no further ahead than the tolerance plus `MAX_IAT_LEAD_SECONDS`.
  * The token never reaches an error or a log.
@@ -80,14 +91,13 @@ export function createAccessTokenVerifier(config: ResolvedConfig, ring: KeyRing)
   }
   const clock = config.clock;
   const extraNames = [...config.jwt.extraClaims];
-  const baseOptions: Readonly<JWTVerifyOptions> = Object.freeze({
-    algorithms: [algorithm],
+  const rules: Readonly<ClaimRules> = Object.freeze({
     issuer: config.issuer,
     audience: config.audience,
-    typ: ACCESS_TOKEN_TYP,
-    requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'sid'],
-    clockTolerance: config.jwt.clockToleranceSeconds,
+    requiredClaims: Object.freeze(['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'sid']),
+    clockToleranceSeconds: config.jwt.clockToleranceSeconds,
   });
+  const checkSignature = createSignatureCheck(algorithm);
   const tolerance = config.jwt.clockToleranceSeconds;
   const ttlSeconds = config.jwt.accessTtlSeconds;
   const cache = createVerifiedTokenCache(VERIFIED_CACHE_ENTRIES);
@@ -103,8 +113,8 @@ export function createAccessTokenVerifier(config: ResolvedConfig, ring: KeyRing)
 
   async function verify(token: string): Promise<AccessVerifyResult> {
     const screened = screenHeader(token, algorithm);
-    if (typeof screened !== 'string') return screened;
-    const kid = screened;
+    if ('ok' in screened) return screened;
+    const { kid } = screened;
 
     await ring.reloadIfStale();
     // Fast path: this exact token was verified before. Its key must still be in the ring (a retired
@@ -120,12 +130,11 @@ export function createAccessTokenVerifier(config: ResolvedConfig, ring: KeyRing)
     if (key === undefined) return INVALID;
 
     const now = clock.now();
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(token, key, { ...baseOptions, currentDate: new Date(now) }));
-    } catch (error) {
-      return error instanceof errors.JWTExpired ? EXPIRED : INVALID;
-    }
+    // RFC 7515 §5.2: the signature over the ASCII header and payload parts, before any claim is read.
+    if (!checkSignature(key, `${screened.header}.${screened.payload}`, Buffer.from(screened.signature, 'base64url'))) return INVALID;
+    const checked = checkClaimSet(Buffer.from(screened.payload, 'base64url'), rules, now);
+    if (!checked.ok) return checked.reason === 'expired' ? EXPIRED : INVALID;
+    const payload = checked.payload;
     // Signature, iss, aud, typ, exp and nbf are good; now the age (RFC 7519 §4.1.6). No token
     // outlives accessTtlSeconds after its iat, whatever its exp (the revocation windows of the
     // jwt postures are sized by it), and iat is not ahead of us by more than the signer may put it.
@@ -149,17 +158,17 @@ export function createAccessTokenVerifier(config: ResolvedConfig, ring: KeyRing)
 }
 
 /**
- * Structural checks and header screening before any cryptography. Returns the `kid`, or the
- * rejection. Only the header is decoded here; the payload is not read before the signature.
+ * Structural checks and header screening before any cryptography. Returns the `kid` and the three
+ * parts, or the rejection. Only the header is decoded here; the payload is not read before the signature.
  */
-function screenHeader(token: unknown, algorithm: string): string | AccessVerifyResult {
+function screenHeader(token: unknown, algorithm: string): Screened | AccessVerifyResult {
   if (typeof token !== 'string' || token.length === 0 || token.length > MAX_ACCESS_TOKEN_LENGTH) return MALFORMED;
   // JWS compact serialization has exactly three parts (RFC 7515 §7.1); a JWE has five.
   const parts = token.split('.');
   if (parts.length !== 3) return MALFORMED;
   for (const part of parts) {
     // Unpadded base64url (RFC 7515 §2); a length of 1 mod 4 cannot be decoded.
-    if (!BASE64URL.test(part) || part.length % 4 === 1) return MALFORMED;
+    if (!BASE64URL.test(part) || part.length % 4 === 1 || !isCanonicalTail(part)) return MALFORMED;
   }
 
   let header: unknown;
@@ -179,7 +188,19 @@ function screenHeader(token: unknown, algorithm: string): string | AccessVerifyR
   if (fields.alg !== algorithm) return INVALID;
   const kid = fields.kid;
   if (typeof kid !== 'string' || kid.length === 0 || kid.length > MAX_KID_LENGTH) return INVALID;
-  return kid;
+  return { kid, header: parts[0]!, payload: parts[1]!, signature: parts[2]! };
+}
+
+/**
+ * True if the unused low bits of the last character are zero (RFC 4648 §3.5: canonical encoding).
+ * Decoders ignore those bits, so without this check up to 15 spellings of one signature would all
+ * verify: a token altered in its last character must be refused like any other alteration.
+ */
+function isCanonicalTail(part: string): boolean {
+  const unusedBits = (part.length % 4) === 2 ? 4 : (part.length % 4) === 3 ? 2 : 0;
+  if (unusedBits === 0) return true;
+  const value = BASE64URL_ALPHABET.indexOf(part[part.length - 1]!);
+  return (value & ((1 << unusedBits) - 1)) === 0;
 }
 
 /** RFC 9068 §4: `typ` is `at+jwt` or `application/at+jwt`, compared case-insensitively. */
@@ -221,8 +242,8 @@ async function reloadForUnknownKid(ring: KeyRing, now: number): Promise<boolean>
   }
 }
 
-/** Shape checks jose does not do (RFC 9068 §2.2), and the allow-listed copy of the claims. */
-function toClaims(payload: JWTPayload, extraNames: readonly string[]): AccessVerifyResult {
+/** Shape checks beyond the registered-claim rules (RFC 9068 §2.2), and the allow-listed copy of the claims. */
+function toClaims(payload: Record<string, unknown>, extraNames: readonly string[]): AccessVerifyResult {
   const { sub, sid, jti, iat, exp, roles } = payload;
   if (!isNonEmptyString(sub) || !isNonEmptyString(sid) || !isNonEmptyString(jti)) return INVALID;
   if (typeof iat !== 'number' || typeof exp !== 'number') return INVALID;

@@ -6,7 +6,17 @@ import { ConfigError } from '../../core/errors.js';
  * short timeouts), or a pool you built (the store never ends it; give it `connectionTimeoutMillis`
  * and `statement_timeout` so calls fail fast when the server does not answer).
  */
-export type PostgresStoreOptions =
+export type PostgresStoreOptions = PostgresConnectionOptions & {
+  /**
+   * Resolve without connecting and migrate on first use, retrying after a failure, instead of migrating
+   * before `createPostgresStore` resolves. For a server that must start (and answer 503) while its
+   * database is not there yet. Default false.
+   */
+  deferMigrations?: boolean;
+};
+
+/** Where the store connects: a URL, or a pool you built. */
+export type PostgresConnectionOptions =
   | {
       /** `postgres://user:password@host:port/database`. */
       url: string;

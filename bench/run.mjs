@@ -1,0 +1,307 @@
+// `npm run bench`: Tessera's benchmark (issue 7). Loopback only, bounded (< 10 minutes), and it
+// stops everything it starts (servers, redis-server, PostgreSQL) on success, error and SIGINT.
+// Prints one table, writes bench/results/latest.json and docs/benchmarks.md.
+//
+// Environment (for development; the defaults are the full run):
+//   BENCH_DURATION=5   seconds per measured cell     BENCH_WARMUP=1   seconds of warm-up per cell
+//   BENCH_USERS=10000  distinct users                BENCH_ONLY=floor,postures,peers,propagation,login,memory
+//   BENCH_CELLS=jwt    only posture/peer cells whose id contains one of these (comma-separated)
+//   BENCH_DEV=1        write bench/results/dev.json only (no latest.json, no docs)
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { measureCryptoFloor } from './lib/crypto-floor.mjs';
+import { measureInProcess } from './lib/in-process.mjs';
+import { measureLogin } from './lib/login.mjs';
+import { runPeerGroup, runPostureCell, mintPool } from './lib/postures.mjs';
+import { measurePropagation } from './lib/propagation.mjs';
+import { killChildrenNow, runChildScript, stopChildren } from './lib/procs.mjs';
+import { machineInfo, renderReport } from './lib/report.mjs';
+import { benchConfig, inBatches, issueSessions, jwtIssuer, seedBetterAuth, seedExpressSessions, seedUsers } from './lib/seed.mjs';
+import { killAllNow, startPostgres, startRedis, stopAll } from './services.mjs';
+import { load } from './lib/dist.mjs';
+
+const env = process.env;
+const settings = {
+  durationSec: Number(env.BENCH_DURATION ?? 5),
+  warmupSec: Number(env.BENCH_WARMUP ?? 1),
+  users: Number(env.BENCH_USERS ?? 10_000),
+  revocations: Number(env.BENCH_REVOCATIONS ?? 200),
+  memoryEntries: Number(env.BENCH_MEMORY_ENTRIES ?? 100_000),
+  coldMintBudgetMs: Number(env.BENCH_MINT_BUDGET_MS ?? 4000),
+  connections: 100,
+};
+const only = new Set((env.BENCH_ONLY ?? 'floor,postures,peers,propagation,login,memory').split(',').map((s) => s.trim()));
+const cellFilter = env.BENCH_CELLS ? env.BENCH_CELLS.split(',').map((s) => s.trim()) : null;
+const dev = env.BENCH_DEV === '1';
+const wanted = (id) => cellFilter === null || cellFilter.some((f) => id.includes(f));
+
+// HS256 needs a shared secret of at least 32 bytes; a fixed one is fine on loopback.
+const JWT_SECRET = 'tessera-bench-hs256-secret-0123456789abcdef';
+const PEER_SECRET = 'tessera-bench-cookie-secret-0123456789abcdef';
+
+
+const workDir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+let cleaning;
+async function cleanup() {
+  cleaning ??= (async () => {
+    await stopChildren();
+    await stopAll();
+    rmSync(workDir, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+process.once('exit', () => {
+  killChildrenNow();
+  killAllNow();
+  rmSync(workDir, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping everything the benchmark started…`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+const log = (message) => process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
+const t0 = performance.now();
+
+async function openStore(url) {
+  const { openStore: open } = await load('stores/open-store.js');
+  return open(url);
+}
+
+/** A store the benchmark seeded: URL, the parent's handle, its users, and the store server's pid. */
+async function seededStore(url, pid = null) {
+  const store = await openStore(url);
+  const started = performance.now();
+  const users = await seedUsers(store, settings.users);
+  log(`seeded ${users.length} users into ${url.split(':')[0]} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return { url, store, users, pid };
+}
+
+/** The cells of section 1: posture × store (× algorithm). */
+function postureCells(stores) {
+  const cells = [];
+  const bearer = (t) => `Bearer ${t}`;
+  for (const kind of ['sqlite', 'redis', 'postgres']) {
+    cells.push({ id: `session/${kind}`, mode: 'session', store: kind, target: { sqlite: 0.75, redis: 0.85, postgres: 0.6 }[kind] });
+  }
+  for (const alg of ['EdDSA', 'ES256', 'RS256', 'HS256']) {
+    cells.push({ id: `jwt/${alg}/sqlite`, mode: 'jwt', store: 'sqlite', algorithm: alg, target: alg === 'EdDSA' ? 0.9 : null });
+  }
+  cells.push({ id: 'jwt-denylist/redis', mode: 'jwt-denylist', store: 'redis', algorithm: 'EdDSA', target: 0.85 });
+  cells.push({ id: 'jwt-push/redis', mode: 'jwt-push', store: 'redis', algorithm: 'EdDSA', target: 0.9 });
+  return cells
+    .filter((c) => wanted(c.id))
+    .map((c) => ({
+      ...c,
+      async build() {
+        const { url, store, users, pid } = await stores.get(c.store);
+        const jwtSecret = c.algorithm === 'HS256' ? JWT_SECRET : undefined;
+        const config = await benchConfig(store, { mode: c.mode, algorithm: c.algorithm, jwtSecret });
+        const spec = { kind: 'reference', mode: c.mode, store: url, ...(c.algorithm ? { algorithm: c.algorithm } : {}), ...(jwtSecret ? { jwtSecret } : {}) };
+        let warm;
+        let mintCold;
+        if (c.mode === 'session') {
+          warm = (await issueSessions(config, users, users.length)).map(bearer);
+          const { createSessions } = await load('core/session/sessions.js');
+          const sessions = createSessions(config);
+          mintCold = (n, budget) =>
+            mintPool(n, budget, async (i) => bearer((await sessions.create(users[i % users.length], { ip: null, userAgent: 'tessera-bench' })).token));
+        } else {
+          const issuer = await jwtIssuer(config);
+          warm = (await inBatches(users.length, 64, async (i) => (await issuer.issue(users[i])).accessToken)).map(bearer);
+          mintCold = (n, budget) => mintPool(n, budget, async (i) => bearer(await issuer.mint(users[i % users.length])));
+        }
+        const inProcess = () => measureInProcess({ mode: c.mode, algorithm: c.algorithm, jwtSecret }, store, warm, { storePid: pid, count: 10_000 });
+        return { id: c.id, spec, storePid: pid, authPath: '/auth/me', header: 'authorization', warm, mintCold, coldLikeWarm: c.mode === 'session', inProcess };
+      },
+    }));
+}
+
+/** The cells of section 2: the peers and Tessera on the same framework and store kind. */
+function peerCells(stores) {
+  const cells = [
+    {
+      id: 'peer/express-session+connect-redis',
+      async build() {
+        const { url, pid } = await stores.get('redis');
+        const warm = await seedExpressSessions(url, PEER_SECRET, settings.users, settings.users);
+        return { id: this.id, storePid: pid, spec: { kind: 'express-session', redisUrl: url, secret: PEER_SECRET }, authPath: '/me', basePath: '/ping', header: 'cookie', warm };
+      },
+    },
+    {
+      id: 'peer/tessera-express/session/redis',
+      async build() {
+        const { url, store, users, pid } = await stores.get('redis');
+        const config = await benchConfig(store, { mode: 'session' });
+        const warm = (await issueSessions(config, users, users.length)).map((t) => `__Host-tessera_sid=${t}`);
+        return { id: this.id, storePid: pid, spec: { kind: 'tessera-express', mode: 'session', store: url }, authPath: '/me', basePath: '/ping', header: 'cookie', warm };
+      },
+    },
+    {
+      id: 'peer/tessera-express/jwt-push/redis',
+      async build() {
+        const { url, store, users, pid } = await stores.get('redis');
+        const config = await benchConfig(store, { mode: 'jwt-push', algorithm: 'EdDSA' });
+        const issuer = await jwtIssuer(config);
+        const warm = await inBatches(users.length, 64, async (i) => `__Host-tessera_at=${(await issuer.issue(users[i])).accessToken}`);
+        return { id: this.id, storePid: pid, spec: { kind: 'tessera-express', mode: 'jwt-push', store: url, algorithm: 'EdDSA' }, authPath: '/me', basePath: '/ping', header: 'cookie', warm };
+      },
+    },
+    {
+      id: 'peer/better-auth/fastify/sqlite',
+      async build() {
+        const path = join(workDir, 'better-auth.db');
+        const { default: Database } = await import('better-sqlite3');
+        const { betterAuth } = await import('better-auth');
+        const { getMigrations } = await import('better-auth/db/migration');
+        const { createBetterAuth } = await import('./lib/better-auth-config.mjs');
+        const db = new Database(path);
+        db.pragma('journal_mode = WAL');
+        const auth = createBetterAuth(betterAuth, db, PEER_SECRET);
+        await (await getMigrations(auth.options)).runMigrations();
+        const warm = seedBetterAuth(db, PEER_SECRET, { users: settings.users, sessions: settings.users });
+        // Cross-check: better-auth itself accepts a seeded cookie.
+        const session = await auth.api.getSession({ headers: new Headers({ cookie: warm[0] }) });
+        if (!session?.user?.email) throw new Error('better-auth refused a seeded session cookie');
+        db.close();
+        return { id: this.id, spec: { kind: 'better-auth', sqlitePath: path, secret: PEER_SECRET }, authPath: '/me', basePath: '/ping', header: 'cookie', warm };
+      },
+    },
+    {
+      id: 'peer/tessera-fastify/session/sqlite',
+      async build() {
+        const { url, store, users } = await stores.get('sqlite');
+        const config = await benchConfig(store, { mode: 'session' });
+        const warm = (await issueSessions(config, users, users.length)).map((t) => `__Host-tessera_sid=${t}`);
+        return { id: this.id, spec: { kind: 'tessera-fastify', mode: 'session', store: url }, authPath: '/me', basePath: '/ping', header: 'cookie', warm };
+      },
+    },
+  ];
+  return cells.filter((c) => wanted(c.id));
+}
+
+async function main() {
+  const results = { settings, machine: machineInfo(), startedAt: new Date().toISOString(), sections: {}, errors: [] };
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+
+  // Services start lazily, once, and are shared by every section that needs them.
+  const services = {};
+  const service = (name) => (services[name] ??= name === 'redis' ? startRedis() : startPostgres());
+  const storeCache = new Map();
+  const stores = {
+    get(kind) {
+      if (!storeCache.has(kind)) {
+        storeCache.set(
+          kind,
+          (async () => {
+            if (kind === 'sqlite') return seededStore(`sqlite:${join(workDir, 'tessera.db')}`);
+            const svc = await service(kind);
+            return seededStore(svc.url, svc.pid);
+          })(),
+        );
+      }
+      return storeCache.get(kind);
+    },
+  };
+
+  const section = async (name, task) => {
+    if (!only.has(name)) return;
+    log(`section ${name}…`);
+    try {
+      results.sections[name] = await task();
+    } catch (error) {
+      log(`section ${name} FAILED: ${error.stack ?? error}`);
+      results.errors.push({ section: name, message: String(error.message ?? error) });
+    }
+  };
+
+  await section('floor', () => measureCryptoFloor({ iterations: 2000 }));
+
+  await section('postures', async () => {
+    const out = {};
+    for (const cell of postureCells(stores)) {
+      log(`posture ${cell.id}: seeding credentials…`);
+      const built = await cell.build();
+      log(`posture ${cell.id}: in-process hot path…`);
+      const inProcess = await built.inProcess();
+      log(`posture ${cell.id}: measuring over HTTP…`);
+      const result = await runPostureCell(built, settings);
+      out[cell.id] = { ...result, inProcess, target: cell.target };
+    }
+    return out;
+  });
+
+  await section('peers', async () => {
+    const out = {};
+    // Each group runs head to head (interleaved): Express peers on Redis, Fastify peers on SQLite.
+    const groups = [
+      peerCells(stores).filter((c) => c.id.includes('express')),
+      peerCells(stores).filter((c) => !c.id.includes('express')),
+    ];
+    for (const group of groups.filter((g) => g.length > 0)) {
+      const built = [];
+      for (const cell of group) {
+        log(`peer ${cell.id}: seeding…`);
+        built.push(await cell.build());
+      }
+      log(`peers ${group.map((c) => c.id.split('/')[1]).join(' vs ')}: measuring, interleaved…`);
+      Object.assign(out, await runPeerGroup(built, settings));
+    }
+    return out;
+  });
+
+  await section('propagation', async () => {
+    const out = {};
+    for (const kind of ['redis', 'postgres']) {
+      log(`propagation on ${kind}: ${settings.revocations} revocations…`);
+      const { url, store, users } = await stores.get(kind);
+      out[kind] = await measurePropagation({ storeUrl: url, store, users, count: settings.revocations });
+    }
+    return out;
+  });
+
+  await section('login', () => measureLogin({ storeUrl: `sqlite:${join(workDir, 'login.db')}`, durationSec: Math.max(2, Math.min(4, settings.durationSec)) }));
+
+  await section('memory', async () => {
+    const { url } = await service('redis');
+    log(`memory: ${settings.memoryEntries} revocations in jwt-push…`);
+    return runChildScript(new URL('./lib/memory-probe.mjs', import.meta.url), [url, String(settings.memoryEntries)], {
+      execArgv: ['--expose-gc'],
+      timeoutMs: 180_000,
+    });
+  });
+
+  for (const entry of storeCache.values()) {
+    const { store } = await entry.catch(() => ({}));
+    await store?.close().catch(() => undefined);
+  }
+  results.finishedAt = new Date().toISOString();
+  results.totalSeconds = (performance.now() - t0) / 1000;
+  const report = renderReport(results);
+  process.stdout.write(`${report.table}\n`);
+  if (dev) {
+    writeFileSync(new URL('./results/dev.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(new URL('./results/dev.svg', import.meta.url), report.svg);
+    writeFileSync(new URL('./results/dev.md', import.meta.url), report.markdown);
+  } else {
+    writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), report.markdown);
+    writeFileSync(new URL('./results/latest.svg', import.meta.url), report.svg);
+  }
+  log(`done in ${results.totalSeconds.toFixed(0)} s${results.errors.length ? ` with ${results.errors.length} failed section(s)` : ''}`);
+  return results.errors.length === 0 ? 0 : 1;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (error) {
+  console.error(error);
+} finally {
+  await cleanup();
+}
+process.exit(code);

@@ -143,7 +143,7 @@ export function createAccessTokenVerifier(config: ResolvedConfig, ring: KeyRing)
     const rejected = timeCheck(iat, payload.exp, now);
     if (rejected) return rejected;
     const result = toClaims(payload, extraNames);
-    if (result.ok) cache.set(token, kid, { ...result.claims, roles: [...result.claims.roles] });
+    if (result.ok) cache.set(token, kid, { ...result.claims, roles: [...result.claims.roles] }, now);
     return result;
   }
 

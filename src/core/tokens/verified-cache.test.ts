@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { createVerifiedTokenCache } from './verified-cache.js';
+import type { AccessClaims } from './verify-access.js';
+
+const claims = (expSeconds: number): AccessClaims => ({ sub: 'u', sid: 's', roles: [], jti: 'j', iat: expSeconds - 600, exp: expSeconds });
+
+describe('the verified-token cache', () => {
+  it('returns an entry only before its exp', () => {
+    const cache = createVerifiedTokenCache(10);
+    cache.set('a', 'kid', claims(100), 0);
+    expect(cache.get('a', 99_999)?.kid).toBe('kid');
+    expect(cache.get('a', 100_000)).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('when full, keeps its live entries (no first-in-first-out cliff) and skips the newcomer', () => {
+    const cache = createVerifiedTokenCache(3);
+    for (const t of ['a', 'b', 'c']) cache.set(t, 'kid', claims(100), 0);
+    cache.set('d', 'kid', claims(100), 10);
+    expect(cache.size).toBe(3);
+    expect(cache.get('a', 20)).toBeDefined();
+    expect(cache.get('d', 20)).toBeUndefined();
+  });
+
+  it('when full, sweeps expired entries (at most once a second) to make room', () => {
+    const cache = createVerifiedTokenCache(2);
+    cache.set('old', 'kid', claims(1), 0);
+    cache.set('live', 'kid', claims(100), 0);
+    cache.set('new', 'kid', claims(100), 5_000);
+    expect(cache.get('new', 5_000)).toBeDefined();
+    expect(cache.get('live', 5_000)).toBeDefined();
+    expect(cache.size).toBe(2);
+  });
+
+  it('caches nothing with a size of 0', () => {
+    const cache = createVerifiedTokenCache(0);
+    cache.set('a', 'kid', claims(100), 0);
+    expect(cache.get('a', 0)).toBeUndefined();
+  });
+});

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { StoreError } from '../../core/errors.js';
 import type { Feed, FeedMessage } from '../types.js';
-import { copyFeedMessage, decodeFeedMessage, encodeFeedMessage } from './feed-message.js';
+import { copyFeedMessage, decodeFeedMessage, encodeFeedMessage } from '../feed-message.js';
 import { statement, type Run } from './run.js';
 
 /** The LISTEN/NOTIFY feed of the PostgreSQL store. */

@@ -1,7 +1,7 @@
 import { StoreError } from '../../core/errors.js';
 import type { Feed, FeedMessage } from '../types.js';
 import { closeClient, withDeadline, type RedisClient, type RedisContext } from './context.js';
-import { copyFeedMessage, decodeFeedMessage, encodeFeedMessage } from './feed-message.js';
+import { copyFeedMessage, decodeFeedMessage, encodeFeedMessage } from '../feed-message.js';
 
 /** The Redis revocation feed; `close` ends its subscription (and its connection, if it opened it). */
 export interface RedisFeed extends Feed {

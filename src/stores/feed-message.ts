@@ -1,17 +1,18 @@
-import type { FeedMessage } from '../types.js';
+import type { FeedMessage } from './types.js';
 
 /**
- * The payload published for a revocation: JSON of exactly the fields of its kind, so nothing else a
- * caller's object may carry goes on the wire. Far below NOTIFY's 8000-byte payload limit.
+ * The payload published for a revocation (Redis PUBLISH, PostgreSQL NOTIFY): JSON of exactly the
+ * fields of its kind, so nothing else a caller's object may carry goes on the wire. Far below
+ * NOTIFY's 8000-byte payload limit.
  */
 export function encodeFeedMessage(message: FeedMessage): string {
   return JSON.stringify(copyFeedMessage(message));
 }
 
 /**
- * Parses a NOTIFY payload into a revocation, or null when it is not one: not JSON, an unknown kind,
- * a missing or mistyped field. Anyone who can connect may NOTIFY on the channel; a malformed message
- * is dropped rather than handed to the core.
+ * Parses a published payload into a revocation, or null when it is not one: not JSON, an unknown
+ * kind, a missing or mistyped field. Anyone who can connect may PUBLISH / NOTIFY on the channel; a
+ * malformed message is dropped rather than handed to the core.
  */
 export function decodeFeedMessage(payload: string | undefined): FeedMessage | null {
   if (payload === undefined) return null;

@@ -162,6 +162,51 @@ describe('postgres store', () => {
     }
   });
 
+  it('answers concurrent session lookups with one statement per turn, each call with its own answer and its own now', async () => {
+    const pool = new pg.Pool({ connectionString: service.url, max: 4, connectionTimeoutMillis: 1000 });
+    pool.on('error', () => undefined);
+    try {
+      const store = await createPostgresStore({ pool, schema: uniqueSchema() });
+      const user = buildUser();
+      await store.users.create(user);
+      // 300 live sessions (more than one batch holds), one that idles out at T0 + DAY.
+      const live = Array.from({ length: 300 }, () => buildSession(user.id));
+      const idling = buildSession(user.id, { idleExpiresAt: T0 + DAY });
+      for (const session of [...live, idling]) await store.sessions.create(session);
+
+      const lookups: string[] = [];
+      const query = pool.query.bind(pool);
+      pool.query = ((config: unknown, ...rest: unknown[]) => {
+        if (typeof config === 'object' && config !== null && String((config as { text?: unknown }).text).includes('JOIN')) lookups.push('lookup');
+        return (query as (...args: unknown[]) => unknown)(config, ...rest);
+      }) as typeof pool.query;
+
+      const calls: Array<[string, number]> = [
+        ...live.map((s): [string, number] => [s.tokenHash, T0 + MINUTE]),
+        [live[0]!.tokenHash, T0 + MINUTE], // the same session twice in one batch
+        [randomHash(), T0 + MINUTE], // unknown
+        [idling.tokenHash, T0 + MINUTE], // live at this call's now…
+        [idling.tokenHash, T0 + 2 * DAY], // …and expired at this one's, in the same batch
+        [live[1]!.tokenHash, T0 + 31 * DAY], // past its absolute expiry
+      ];
+      const results = await Promise.all(calls.map(([hash, now]) => store.sessions.getWithUser(hash, now)));
+      // 305 calls in one turn: two statements (at most 256 keys each), not 305.
+      expect(lookups).toHaveLength(2);
+      live.forEach((session, i) => expect(results[i]).toEqual({ session, user }));
+      expect(results[300]).toEqual({ session: live[0], user });
+      expect(results[300]).not.toBe(results[0]);
+      expect(results.slice(301)).toEqual([null, { session: idling, user }, null, null]);
+
+      // A failing batch fails each of its calls with StoreError.
+      await store.close();
+      const failed = await Promise.allSettled([store.sessions.getWithUser(live[0]!.tokenHash, T0), store.sessions.getWithUser(live[1]!.tokenHash, T0)]);
+      expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      expect(failed.every((r) => r.status === 'rejected' && r.reason instanceof StoreError)).toBe(true);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it.each<[string, PostgresStoreOptions]>([
     ['schema', { url: 'postgres://127.0.0.1/x', schema: 'Upper' }],
     ['schema', { url: 'postgres://127.0.0.1/x', schema: 'bad-name' }],

@@ -1,19 +1,22 @@
-import type { SessionStore } from '../types.js';
+import type { SessionStore, StoredSession, StoredUser } from '../types.js';
+import { createBatcher } from './batch.js';
 import { SESSION_COLUMNS, toSession, toUser, type SessionRow, type UserRow } from './rows.js';
-import { affected, all, one, statement, type Run } from './run.js';
+import { affected, all, statement, type Run } from './run.js';
 
 type JoinedRow = SessionRow & { [K in keyof UserRow as `u_${K}`]: UserRow[K] };
 
 /** The PostgreSQL session store; statement texts are built here, once. */
 export function createPostgresSessionStore(schema: string, run: Run): SessionStore {
   const insert = statement(`INSERT INTO ${schema}.sessions (${SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`);
-  // One round trip on the hot path: the session (primary key) and its user (primary key), joined.
+  // The hot path: the session (primary key) and its user (primary key), joined, for every lookup
+  // of one event-loop turn at once (`createBatcher`). Rows live at the earliest `now` of the batch
+  // come back; each call then applies its own `now`.
   const selectWithUser = statement(
     `SELECT s.token_hash, s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, s.absolute_expires_at,
             s.user_agent, s.ip, u.id AS u_id, u.email AS u_email, u.password_hash AS u_password_hash,
             u.roles AS u_roles, u.disabled AS u_disabled, u.created_at AS u_created_at
      FROM ${schema}.sessions AS s JOIN ${schema}.users AS u ON u.id = s.user_id
-     WHERE s.token_hash = $1 AND s.idle_expires_at > $2 AND s.absolute_expires_at > $2`,
+     WHERE s.token_hash = ANY($1::text[]) AND s.idle_expires_at > $2 AND s.absolute_expires_at > $2`,
   );
   // Only a live session is touched: sliding an expired one would bring it back.
   const touch = statement(
@@ -29,6 +32,22 @@ export function createPostgresSessionStore(schema: string, run: Run): SessionSto
   const deleteByTokenHash = statement(`DELETE FROM ${schema}.sessions WHERE token_hash = $1`);
   const deleteAllForUser = statement(`DELETE FROM ${schema}.sessions WHERE user_id = $1`);
 
+  type Found = { session: StoredSession; user: StoredUser };
+  const lookup = createBatcher<{ tokenHash: string; now: number }, Found | null>(async (calls) => {
+    const hashes = [...new Set(calls.map((c) => c.tokenHash))];
+    const earliest = Math.min(...calls.map((c) => c.now));
+    const rows = await run('sessions.getWithUser', selectWithUser, [hashes, earliest], (result) => {
+      const byHash = new Map<string, JoinedRow>();
+      for (const row of result.rows as JoinedRow[]) byHash.set(row.token_hash, row);
+      return byHash;
+    });
+    // Each call gets its own objects, even when two calls asked for the same session.
+    return calls.map(({ tokenHash, now }) => {
+      const row = rows.get(tokenHash);
+      return row !== undefined && row.idle_expires_at > now && row.absolute_expires_at > now ? toFound(row) : null;
+    });
+  });
+
   return {
     create: (session) =>
       run(
@@ -41,23 +60,7 @@ export function createPostgresSessionStore(schema: string, run: Run): SessionSto
         () => undefined,
       ),
 
-    getWithUser: (tokenHash, now) =>
-      run(
-        'sessions.getWithUser',
-        selectWithUser,
-        [tokenHash, now],
-        one((row: JoinedRow) => ({
-          session: toSession(row),
-          user: toUser({
-            id: row.u_id,
-            email: row.u_email,
-            password_hash: row.u_password_hash,
-            roles: row.u_roles,
-            disabled: row.u_disabled,
-            created_at: row.u_created_at,
-          }),
-        })),
-      ),
+    getWithUser: (tokenHash, now) => lookup({ tokenHash, now }),
 
     touch: (tokenHash, lastSeenAt, idleExpiresAt) => run('sessions.touch', touch, [tokenHash, lastSeenAt, idleExpiresAt], () => undefined),
 
@@ -68,5 +71,19 @@ export function createPostgresSessionStore(schema: string, run: Run): SessionSto
     deleteByTokenHash: (tokenHash) => run('sessions.deleteByTokenHash', deleteByTokenHash, [tokenHash], (result) => affected(result) > 0),
 
     deleteAllForUser: (userId) => run('sessions.deleteAllForUser', deleteAllForUser, [userId], affected),
+  };
+}
+
+function toFound(row: JoinedRow): { session: StoredSession; user: StoredUser } {
+  return {
+    session: toSession(row),
+    user: toUser({
+      id: row.u_id,
+      email: row.u_email,
+      password_hash: row.u_password_hash,
+      roles: row.u_roles,
+      disabled: row.u_disabled,
+      created_at: row.u_created_at,
+    }),
   };
 }

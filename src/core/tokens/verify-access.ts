@@ -112,24 +112,29 @@ export function createAccessTokenVerifier(config: ResolvedConfig, ring: KeyRing)
   }
 
   async function verify(token: string): Promise<AccessVerifyResult> {
-    const screened = screenHeader(token, algorithm);
-    if ('ok' in screened) return screened;
-    const { kid } = screened;
-
+    if (typeof token !== 'string' || token.length > MAX_ACCESS_TOKEN_LENGTH) return MALFORMED;
     await ring.reloadIfStale();
-    // Fast path: this exact token was verified before. Its key must still be in the ring (a retired
-    // key's tokens fall out), and the time rules are applied again; revocation runs after, as always.
-    const hit = cache.get(token, clock.now());
-    if (hit !== undefined && hit.kid === kid && ring.verificationKey(kid) !== undefined) {
-      const rejected = timeCheck(hit.claims.iat, hit.claims.exp, clock.now());
+    // Fast path: this exact string passed every check before (structure, header, signature,
+    // claims), so the screening is not repeated. Its key must still be in the ring (a retired key's
+    // tokens fall out), and the time rules are applied again; revocation runs after, as always.
+    let now = clock.now();
+    const hit = cache.get(token, now);
+    if (hit !== undefined && ring.verificationKey(hit.kid) !== undefined) {
+      const rejected = timeCheck(hit.claims.iat, hit.claims.exp, now);
       if (rejected) return rejected;
       return { ok: true, claims: { ...hit.claims, roles: [...hit.claims.roles] } };
     }
+
+    const screened = screenHeader(token, algorithm);
+    if ('ok' in screened) return screened;
+    const { kid } = screened;
     let key = ring.verificationKey(kid);
-    if (key === undefined && (await reloadForUnknownKid(ring, clock.now()))) key = ring.verificationKey(kid);
+    if (key === undefined && (await reloadForUnknownKid(ring, now))) {
+      key = ring.verificationKey(kid);
+      now = clock.now();
+    }
     if (key === undefined) return INVALID;
 
-    const now = clock.now();
     // RFC 7515 §5.2: the signature over the ASCII header and payload parts, before any claim is read.
     if (!checkSignature(key, `${screened.header}.${screened.payload}`, Buffer.from(screened.signature, 'base64url'))) return INVALID;
     const checked = checkClaimSet(Buffer.from(screened.payload, 'base64url'), rules, now);

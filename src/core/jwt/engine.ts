@@ -61,8 +61,9 @@ export function createJwtEngine(config: ResolvedConfig, revocation: RevocationPo
   }
 
   async function revokeFamily(family: Pick<StoredRefreshFamily, 'id' | 'userId'>): Promise<boolean> {
-    const deleted = await store.refresh.delete(family.userId, family.id);
-    await revocation.revokeFamily(family.userId, family.id);
+    // Independent writes, so both in flight at once: the refresh family goes (no new access
+    // tokens), and the revocation reaches the access tokens already out (denylist / push).
+    const [deleted] = await Promise.all([store.refresh.delete(family.userId, family.id), revocation.revokeFamily(family.userId, family.id)]);
     return deleted;
   }
 

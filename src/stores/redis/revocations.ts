@@ -51,15 +51,19 @@ return 1
  * entry is in the index, so a jwt-push reload never misses one.
  */
 export function createRedisRevocationStore(context: RedisContext): RevocationStore {
-  const { client, keys, run, evaluate } = context;
+  const { client, keys, run, evaluate, isCluster } = context;
 
   return {
     put: (revocation) =>
       run('revocations.put', async () => {
         const member = revocationMember(revocation);
-        await client.zadd(keys.revocationExpiry, 'GT', revocation.expiresAt, member);
+        const indexed = client.zadd(keys.revocationExpiry, 'GT', revocation.expiresAt, member);
+        // Cluster: the index may live on another node, so wait for it before writing the entry. One
+        // server: both commands go down the one connection in this order and Redis runs them in
+        // order, so the index is still written first, in one round trip instead of two.
+        if (isCluster) await indexed;
         const key = revocation.kind === 'user' ? keys.userRevocation(revocation.userId) : keys.familyRevocation(revocation.familyId);
-        await evaluate(PUT_REVOCATION, [key], [
+        const stored = evaluate(PUT_REVOCATION, [key], [
           revocation.kind,
           revocation.userId,
           revocation.kind === 'user' ? revocation.notBefore : revocation.familyId,
@@ -67,6 +71,7 @@ export function createRedisRevocationStore(context: RedisContext): RevocationSto
           revocation.createdAt,
           EXPIRY_SLACK_MS,
         ]);
+        await Promise.all([indexed, stored]);
       }),
 
     check: (userId, familyId, now) =>

@@ -1,4 +1,8 @@
+import * as nodeCrypto from 'node:crypto';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** `crypto.hash` (Node ≥ 20.12): a one-shot digest, about three times cheaper than a Hash object. */
+const oneShotHash: typeof nodeCrypto.hash | undefined = typeof nodeCrypto.hash === 'function' ? nodeCrypto.hash : undefined;
 
 /** 32 bytes from the CSPRNG, base64url: session ids, refresh tokens. */
 export function randomToken(bytes = 32): string {
@@ -7,7 +11,8 @@ export function randomToken(bytes = 32): string {
 
 /** SHA-256 of a token, base64url. Only this ever reaches a store. */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('base64url');
+  // Both encode a string as UTF-8; the one-shot form is used on every authenticated request.
+  return oneShotHash ? oneShotHash('sha256', token, 'base64url') : createHash('sha256').update(token, 'utf8').digest('base64url');
 }
 
 /** HMAC-SHA256 of `data` under `key`, base64url. */

@@ -6,16 +6,12 @@ import type { HttpRequest, HttpResponse } from '../../http/types.js';
  * when it is raw bytes (the auth routes' own parser); an app route's parsed body is never forwarded.
  */
 export function toHttpRequest(request: FastifyRequest): HttpRequest {
-  const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
   const body = request.body;
   return {
     method: request.method,
     path: request.url.split('?', 1)[0] ?? '/',
     params: (request.params ?? {}) as Record<string, string>,
-    headers,
+    headers: singleValued(request.headers),
     body: body instanceof Uint8Array ? body : null,
     ip: request.socket.remoteAddress ?? null,
   };
@@ -27,4 +23,20 @@ export function sendHttpResponse(reply: FastifyReply, response: HttpResponse): F
   for (const [name, value] of Object.entries(response.headers)) reply.header(name, value);
   if (response.cookies.length > 0) reply.header('set-cookie', response.cookies);
   return reply.send(response.body ?? null);
+}
+
+/**
+ * Node's request headers with every repeated header joined with `, `. Node already joins all but a
+ * few (`set-cookie` stays an array), so the object is passed on as it is unless it holds an array:
+ * no copy per request. The neutral layer only reads it.
+ */
+function singleValued(headers: FastifyRequest['headers']): Record<string, string | undefined> {
+  for (const name in headers) {
+    if (Array.isArray(headers[name])) {
+      const joined: Record<string, string | undefined> = {};
+      for (const [key, value] of Object.entries(headers)) joined[key] = Array.isArray(value) ? value.join(', ') : value;
+      return joined;
+    }
+  }
+  return headers as Record<string, string | undefined>;
 }

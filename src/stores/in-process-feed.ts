@@ -1,14 +1,88 @@
 import type { Feed, FeedMessage } from './types.js';
 
-/** A feed that delivers within this process only; enough for one node (memory and SQLite stores). */
+/**
+ * A feed that delivers within this process only: enough for one node (the memory store). The SQLite
+ * store builds its cross-process feed on the same {@link FeedSubscribers}.
+ */
 export interface InProcessFeed extends Feed {
   /** Reports `down` to every subscriber and drops them all. Called when the owning store closes. */
   close(): void;
 }
 
-interface Subscriber {
-  handler: (message: FeedMessage) => void;
-  onStatus: ((status: 'up' | 'down') => void) | undefined;
+/** One subscription, as handed out by {@link FeedSubscribers.add}. */
+export interface FeedSubscriber {
+  readonly handler: (message: FeedMessage) => void;
+  readonly onStatus: ((status: 'up' | 'down') => void) | undefined;
+  /** The last status this subscriber was told, so it hears each change once. */
+  reported: 'up' | 'down' | undefined;
+}
+
+/**
+ * The subscribers of one feed and the rules of delivering to them: messages and status changes go
+ * to a snapshot (a handler may subscribe or unsubscribe while we deliver), each handler gets its
+ * own copy of a message, and a handler that throws (or rejects) is ignored so the others still
+ * receive it.
+ */
+export interface FeedSubscribers {
+  readonly size: number;
+  add(handler: (message: FeedMessage) => void, onStatus: ((status: 'up' | 'down') => void) | undefined): FeedSubscriber;
+  delete(subscriber: FeedSubscriber): void;
+  /** Delivers `message` synchronously to every live subscriber. */
+  publish(message: FeedMessage): void;
+  /** Tells one subscriber `status`, unless that is what it was last told. */
+  report(subscriber: FeedSubscriber, status: 'up' | 'down'): void;
+  /** Tells every subscriber `status` (each at most once per change). */
+  broadcast(status: 'up' | 'down'): void;
+  /** Reports `down` to every subscriber and drops them all. */
+  close(): void;
+}
+
+/** Creates an empty {@link FeedSubscribers}. */
+export function createFeedSubscribers(): FeedSubscribers {
+  const subscribers = new Set<FeedSubscriber>();
+
+  function report(subscriber: FeedSubscriber, status: 'up' | 'down'): void {
+    if (subscriber.reported === status) return;
+    subscriber.reported = status;
+    const { onStatus } = subscriber;
+    if (onStatus !== undefined) deliver(() => onStatus(status));
+  }
+
+  return {
+    get size() {
+      return subscribers.size;
+    },
+
+    add(handler, onStatus) {
+      const subscriber: FeedSubscriber = { handler, onStatus, reported: undefined };
+      subscribers.add(subscriber);
+      return subscriber;
+    },
+
+    delete(subscriber) {
+      subscribers.delete(subscriber);
+    },
+
+    publish(message) {
+      for (const subscriber of [...subscribers]) {
+        if (!subscribers.has(subscriber)) continue;
+        // Each handler gets its own copy so one cannot change what the next one sees.
+        deliver(() => subscriber.handler({ ...message }));
+      }
+    },
+
+    report,
+
+    broadcast(status) {
+      for (const subscriber of [...subscribers]) if (subscribers.has(subscriber)) report(subscriber, status);
+    },
+
+    close() {
+      const dropped = [...subscribers];
+      subscribers.clear();
+      for (const subscriber of dropped) report(subscriber, 'down');
+    },
+  };
 }
 
 /**
@@ -23,34 +97,23 @@ interface Subscriber {
  * await unsubscribe();
  */
 export function createInProcessFeed(): InProcessFeed {
-  const subscribers = new Set<Subscriber>();
+  const subscribers = createFeedSubscribers();
 
   return {
     async publish(message) {
-      // Iterate over a snapshot: a handler may subscribe or unsubscribe while we deliver.
-      for (const subscriber of [...subscribers]) {
-        if (!subscribers.has(subscriber)) continue;
-        // Each handler gets its own copy so one cannot change what the next one sees.
-        deliver(() => subscriber.handler({ ...message }));
-      }
+      subscribers.publish(message);
     },
 
     async subscribe(handler, onStatus) {
-      const subscriber: Subscriber = { handler, onStatus };
-      subscribers.add(subscriber);
-      if (onStatus !== undefined) deliver(() => onStatus('up'));
+      const subscriber = subscribers.add(handler, onStatus);
+      subscribers.report(subscriber, 'up');
       return async () => {
         subscribers.delete(subscriber);
       };
     },
 
     close() {
-      const dropped = [...subscribers];
-      subscribers.clear();
-      for (const subscriber of dropped) {
-        const { onStatus } = subscriber;
-        if (onStatus !== undefined) deliver(() => onStatus('down'));
-      }
+      subscribers.close();
     },
   };
 }

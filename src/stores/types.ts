@@ -184,7 +184,7 @@ export interface Store {
   readonly keys: KeyStore;
   readonly counters: CounterStore;
   readonly secrets: SecretStore;
-  /** Publish/subscribe for the jwt-push feed; in-process for memory and SQLite. */
+  /** Publish/subscribe for the jwt-push feed: in-process for memory; a polled log table for SQLite (every process on the file). */
   readonly feed: Feed;
   /** Throws StoreError when the backend does not answer. */
   ping(): Promise<void>;

@@ -64,8 +64,10 @@ export async function openOperatorContext(flags: RawCommonFlags): Promise<Operat
       let text: string;
       if (report.mode === 'session' || report.mode === 'jwt-denylist') text = 'on the next request (posture: per-request lookup)';
       else if (report.mode === 'jwt') text = `access tokens already issued keep working up to ${formatDuration(ms)} (posture jwt: until they expire); refresh is refused now`;
-      else if (store.kind === 'memory' || store.kind === 'sqlite') {
+      else if (store.kind === 'memory') {
         text = `the ${store.kind} feed is in-process: a running jwt-push server on this store does not hear of it and its access tokens keep working up to ${formatDuration((report.access_ttl_s ?? 0) * 1000)} (until they expire); refresh is refused now`;
+      } else if (store.kind === 'sqlite') {
+        text = 'within the feed poll interval (posture jwt-push: a running server on this SQLite file polls its feed every 50 ms by default); refresh is refused now';
       } else text = 'within the feed propagation delay (posture jwt-push); refresh is refused now';
       return `takes effect: ${text}`;
     },

@@ -89,6 +89,20 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'feed log: revocations published across processes sharing the file',
+    sql: `
+      -- AUTOINCREMENT so an id is never reused after the sweep empties the table: pollers keep a cursor.
+      CREATE TABLE feed_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        origin TEXT NOT NULL,
+        message TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX feed_log_created_at ON feed_log (created_at);
+    `,
+  },
 ];
 
 /**

@@ -1,18 +1,15 @@
 import type { Request, Response } from 'express';
 import type { HttpRequest, HttpResponse } from '../../http/types.js';
+import { singleValuedHeaders } from '../node-headers.js';
 
 /** Translates an Express request into the neutral shape (body as given: bytes or null). */
 export function toHttpRequest(req: Request, body: Uint8Array | null = null): HttpRequest {
-  const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
   // originalUrl: the full path even inside a mounted router.
   return {
     method: req.method,
     path: req.originalUrl.split('?', 1)[0] ?? '/',
     params: { ...(req.params as Record<string, string>) },
-    headers,
+    headers: singleValuedHeaders(req.headers),
     body,
     ip: req.socket.remoteAddress ?? null,
   };

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpRequest, HttpResponse } from '../../http/types.js';
+import { singleValuedHeaders } from '../node-headers.js';
 
 /**
  * Translates a Fastify request into the neutral shape. No policy here. The body is passed on only
@@ -11,7 +12,7 @@ export function toHttpRequest(request: FastifyRequest): HttpRequest {
     method: request.method,
     path: request.url.split('?', 1)[0] ?? '/',
     params: (request.params ?? {}) as Record<string, string>,
-    headers: singleValued(request.headers),
+    headers: singleValuedHeaders(request.headers),
     body: body instanceof Uint8Array ? body : null,
     ip: request.socket.remoteAddress ?? null,
   };
@@ -23,20 +24,4 @@ export function sendHttpResponse(reply: FastifyReply, response: HttpResponse): F
   for (const [name, value] of Object.entries(response.headers)) reply.header(name, value);
   if (response.cookies.length > 0) reply.header('set-cookie', response.cookies);
   return reply.send(response.body ?? null);
-}
-
-/**
- * Node's request headers with every repeated header joined with `, `. Node already joins all but a
- * few (`set-cookie` stays an array), so the object is passed on as it is unless it holds an array:
- * no copy per request. The neutral layer only reads it.
- */
-function singleValued(headers: FastifyRequest['headers']): Record<string, string | undefined> {
-  for (const name in headers) {
-    if (Array.isArray(headers[name])) {
-      const joined: Record<string, string | undefined> = {};
-      for (const [key, value] of Object.entries(headers)) joined[key] = Array.isArray(value) ? value.join(', ') : value;
-      return joined;
-    }
-  }
-  return headers as Record<string, string | undefined>;
 }

@@ -515,10 +515,11 @@ connections: with libuv's default 4 threads on these 2 cores, 36.9 logins/s and 
 two cores starve it of CPU.
 
 **Hot-path changes made after the first full run, and what they moved.** The first full run
-(2026-11-27 16:20 UTC, load average 1.65 at start) against the run after these changes (17:44 UTC,
-load average 1.05), warm ratios to /healthz: session · PostgreSQL 0.24 → 0.66 (3,052 → 14,737 req/s),
-jwt EdDSA 0.51 → 0.81, jwt-push · Redis 0.43 → 0.76, jwt RS256 0.65 → 0.90; PostgreSQL propagation p99
-34 → 11 ms. The changes:
+(2026-11-27 16:20 UTC, load average 1.65 at start) against two full runs after these changes (17:44 and
+17:58 UTC, load average 1.05 and 1.32), warm ratios to /healthz: session · PostgreSQL 0.24 → 0.66 / 0.71
+(3,052 → 14,737 / 16,041 req/s), jwt EdDSA 0.51 → 0.81 / 0.80, jwt-push · Redis 0.43 → 0.76 / 0.77,
+session · SQLite 0.31 → 0.20 / 0.41 (see the spread below); PostgreSQL propagation p99 34 → 11 / 12 ms.
+The changes:
 - PostgreSQL session lookups made in one event-loop turn share one statement (\`token_hash = ANY($1)\`,
   \`src/stores/postgres/batch.ts\`; each call still applies its own \`now\`): in-process \`authenticate\`
   67 → 7.7 µs of Node CPU and 52 → 7 µs of PostgreSQL CPU per call.
@@ -533,9 +534,9 @@ jwt EdDSA 0.51 → 0.81, jwt-push · Redis 0.43 → 0.76, jwt RS256 0.65 → 0.9
   revocation write is one round trip on a single server (index entry still first, in order on one
   connection): two of B's four sequential round trips before the publish are gone.
 
-**Run-to-run spread.** On this shared machine a single cell moves by up to ±0.3 between runs of the same
-build: session · SQLite warm measured 0.20 in the 17:44 full run and 0.51 when that cell alone was
-re-run minutes later (\`BENCH_ONLY=postures BENCH_CELLS=session/sqlite\`); in the 0.20 run the server used
+**Run-to-run spread.** On this shared machine a single cell moves by up to ±0.3 between runs of the same code
+build: session · SQLite warm measured 0.20 in the 17:44 full run, 0.41 in the 17:58 one, and 0.51 when that
+cell alone was re-run in between (\`BENCH_ONLY=postures BENCH_CELLS=session/sqlite\`); in the 0.20 run the server used
 only half a core (it was waiting, not computing: 87 µs of CPU per request, as in the cold cell that ran at
 10,614 req/s). Read a single ratio with that spread in mind; the CPU per request is the steadier figure.
 

@@ -535,7 +535,7 @@ The changes:
   connection): two of B's four sequential round trips before the publish are gone.
 
 **Run-to-run spread.** On this shared machine a single cell moves by up to ±0.3 between runs of the same code
-build: session · SQLite warm measured 0.20 in the 17:44 full run, 0.41 in the 17:58 one, and 0.51 when that
+path: session · SQLite warm measured 0.20 in the 17:44 full run, 0.41 in the 17:58 one, and 0.51 when that
 cell alone was re-run in between (\`BENCH_ONLY=postures BENCH_CELLS=session/sqlite\`); in the 0.20 run the server used
 only half a core (it was waiting, not computing: 87 µs of CPU per request, as in the cold cell that ran at
 10,614 req/s). Read a single ratio with that spread in mind; the CPU per request is the steadier figure.

@@ -16,8 +16,8 @@ import { MIGRATIONS } from '../../src/stores/sqlite/migrations.js';
 import type { FeedMessage, Store } from '../../src/stores/types.js';
 import { buildFamilyRevocation, buildUserRevocation, MINUTE, T0 } from './builders.js';
 
-/** Bound of every wait for the poller (default interval 50 ms). */
-const WAIT = { timeout: 2000, interval: 5 };
+/** Bound of every wait for the poller (default interval 50 ms): room for a busy CI machine. */
+const WAIT = { timeout: 5000, interval: 5 };
 
 const directories: string[] = [];
 const opened: Store[] = [];

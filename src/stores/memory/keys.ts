@@ -1,6 +1,6 @@
 import type { KeyStore, StoredSigningKey } from '../types.js';
 import type { MemoryContext } from './context.js';
-import { compareText } from './state.js';
+import { compareText } from '../common.js';
 
 /** The memory key store: signing keys by kid. */
 export function createMemoryKeyStore(context: MemoryContext): KeyStore {

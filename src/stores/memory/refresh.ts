@@ -1,7 +1,8 @@
 import { StoreError } from '../../core/errors.js';
 import type { RefreshStore, StoredRefreshFamily } from '../types.js';
 import type { MemoryContext } from './context.js';
-import { addToIndex, newestFirst, removeFamily } from './state.js';
+import { addToIndex, removeFamily } from './state.js';
+import { newestFirst } from '../common.js';
 
 /** The memory refresh store: families by id, indexed by current hash, previous hash and user. */
 export function createMemoryRefreshStore(context: MemoryContext): RefreshStore {

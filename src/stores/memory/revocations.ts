@@ -1,6 +1,6 @@
 import type { Revocation, RevocationStore } from '../types.js';
 import type { MemoryContext } from './context.js';
-import { compareText } from './state.js';
+import { compareText } from '../common.js';
 
 /** The memory revocation store: one entry per user (`u:<id>`) and per family (`f:<id>`). */
 export function createMemoryRevocationStore(context: MemoryContext): RevocationStore {

@@ -1,7 +1,8 @@
 import { StoreError } from '../../core/errors.js';
 import type { SessionStore, StoredSession } from '../types.js';
 import type { MemoryContext } from './context.js';
-import { addToIndex, copyUser, isSessionLive, newestFirst, removeSession } from './state.js';
+import { addToIndex, copyUser, removeSession } from './state.js';
+import { isSessionLive, newestFirst } from '../common.js';
 
 /** The memory session store: sessions by token hash, indexed by public id and by user. */
 export function createMemorySessionStore(context: MemoryContext): SessionStore {

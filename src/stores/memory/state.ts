@@ -55,11 +55,6 @@ export function copyUser(user: StoredUser): StoredUser {
   return { ...user, roles: [...user.roles] };
 }
 
-/** True when the session is neither idle- nor absolute-expired at `now`. */
-export function isSessionLive(session: StoredSession, now: number): boolean {
-  return session.idleExpiresAt > now && session.absoluteExpiresAt > now;
-}
-
 /** Adds `value` to the set under `key`. */
 export function addToIndex(index: Map<string, Set<string>>, key: string, value: string): void {
   const values = index.get(key);
@@ -96,16 +91,4 @@ export function removeFamily(state: MemoryState, id: string): boolean {
   }
   removeFromIndex(state.familyIdsByUser, family.userId, id);
   return true;
-}
-
-/** Orders newest first by `createdAt`, then by id descending, like the SQL stores. */
-export function newestFirst<T extends { createdAt: number; id: string }>(a: T, b: T): number {
-  if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
-  return compareText(b.id, a.id);
-}
-
-/** Binary (code unit) comparison, close to SQLite's default BINARY collation. */
-export function compareText(a: string, b: string): number {
-  if (a < b) return -1;
-  return a > b ? 1 : 0;
 }

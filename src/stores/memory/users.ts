@@ -1,6 +1,7 @@
 import type { StoredUser, UserStore } from '../types.js';
 import type { MemoryContext } from './context.js';
-import { compareText, copyUser } from './state.js';
+import { copyUser } from './state.js';
+import { compareText } from '../common.js';
 
 /** The memory user store: users by id plus a unique email index. */
 export function createMemoryUserStore(context: MemoryContext): UserStore {

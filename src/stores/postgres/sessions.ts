@@ -1,4 +1,5 @@
 import type { SessionStore, StoredSession, StoredUser } from '../types.js';
+import { isSessionLive } from '../common.js';
 import { createBatcher } from './batch.js';
 import { SESSION_COLUMNS, toSession, toUser, type SessionRow, type UserRow } from './rows.js';
 import { affected, all, statement, type Run } from './run.js';
@@ -44,7 +45,8 @@ export function createPostgresSessionStore(schema: string, run: Run): SessionSto
     // Each call gets its own objects, even when two calls asked for the same session.
     return calls.map(({ tokenHash, now }) => {
       const row = rows.get(tokenHash);
-      return row !== undefined && row.idle_expires_at > now && row.absolute_expires_at > now ? toFound(row) : null;
+      const found = row === undefined ? null : toFound(row);
+      return found !== null && isSessionLive(found.session, now) ? found : null;
     });
   });
 

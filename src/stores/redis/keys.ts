@@ -1,6 +1,7 @@
 import type { KeyStore } from '../types.js';
 import { defineScript, type RedisContext } from './context.js';
-import { compareText, decodeSigningKey, encodeSigningKey, isEmpty } from './records.js';
+import { decodeSigningKey, encodeSigningKey, isEmpty } from './records.js';
+import { compareText } from '../common.js';
 
 /** KEYS[1] the kid set, KEYS[2] the key hash; ARGV[1] kid, ARGV[2..] fields. Returns 1, or 0 if the kid exists. */
 const CREATE_KEY = defineScript(`

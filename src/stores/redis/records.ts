@@ -91,11 +91,6 @@ export function decodeSession(hash: Hash): StoredSession {
   };
 }
 
-/** True when the session is neither idle- nor absolute-expired at `now`. */
-export function isSessionLive(session: StoredSession, now: number): boolean {
-  return session.idleExpiresAt > now && session.absoluteExpiresAt > now;
-}
-
 export function encodeFamily(family: StoredRefreshFamily): Fields {
   return [
     'id', family.id,
@@ -201,16 +196,4 @@ function roles(hash: Hash, what: string): string[] {
   }
   if (!Array.isArray(value) || !value.every((role): role is string => typeof role === 'string')) throw new CorruptRecordError(what);
   return value;
-}
-
-/** Orders newest first by `createdAt`, then by id descending, like the other stores. */
-export function newestFirst<T extends { createdAt: number; id: string }>(a: T, b: T): number {
-  if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
-  return compareText(b.id, a.id);
-}
-
-/** Binary (code unit) comparison, close to Redis's byte-wise ordering of sorted-set members. */
-export function compareText(a: string, b: string): number {
-  if (a < b) return -1;
-  return a > b ? 1 : 0;
 }

@@ -1,7 +1,8 @@
 import { StoreError } from '../../core/errors.js';
 import type { RefreshStore, StoredRefreshFamily } from '../types.js';
 import { defineScript, ttlMs, type RedisContext } from './context.js';
-import { decodeFamily, encodeFamily, isEmpty, newestFirst, parseTime, toHash } from './records.js';
+import { decodeFamily, encodeFamily, isEmpty, parseTime, toHash } from './records.js';
+import { newestFirst } from '../common.js';
 import { ADD_TO_USER_INDEX, COMPARE_AND_DELETE, CREATE_HASH_IF_ABSENT, EXPIRY_SLACK_MS, REMOVE_IF_DUE } from './scripts.js';
 
 /**

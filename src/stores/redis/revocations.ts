@@ -1,6 +1,7 @@
 import type { Revocation, RevocationStore } from '../types.js';
 import { CorruptRecordError, defineScript, type RedisContext } from './context.js';
-import { compareText, decodeRevocation, isEmpty, parseTime } from './records.js';
+import { decodeRevocation, isEmpty, parseTime } from './records.js';
+import { compareText } from '../common.js';
 import { EXPIRY_SLACK_MS, REMOVE_IF_DUE } from './scripts.js';
 
 /**

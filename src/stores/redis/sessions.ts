@@ -1,7 +1,8 @@
 import { StoreError } from '../../core/errors.js';
 import type { SessionStore, StoredSession, StoredUser } from '../types.js';
 import { defineScript, ttlMs, type RedisContext } from './context.js';
-import { decodeSession, decodeUser, encodeSession, isEmpty, isSessionLive, newestFirst, parseTime, toHash, type Hash } from './records.js';
+import { decodeSession, decodeUser, encodeSession, isEmpty, parseTime, toHash, type Hash } from './records.js';
+import { isSessionLive, newestFirst } from '../common.js';
 import { ADD_TO_USER_INDEX, CREATE_HASH_IF_ABSENT, EXPIRY_SLACK_MS, REMOVE_IF_DUE } from './scripts.js';
 
 /**

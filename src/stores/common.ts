@@ -1,0 +1,20 @@
+import type { StoredSession } from './types.js';
+
+// Small rules every store applies the same way (the SQL stores in their queries).
+
+/** A session is live until the earlier of its idle and absolute expiry. */
+export function isSessionLive(session: StoredSession, now: number): boolean {
+  return session.idleExpiresAt > now && session.absoluteExpiresAt > now;
+}
+
+/** Orders newest first by `createdAt`, then by id descending, like the SQL stores. */
+export function newestFirst<T extends { createdAt: number; id: string }>(a: T, b: T): number {
+  if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
+  return compareText(b.id, a.id);
+}
+
+/** Binary (code unit) comparison: SQLite's default BINARY collation, close to Redis's byte order. */
+export function compareText(a: string, b: string): number {
+  if (a < b) return -1;
+  return a > b ? 1 : 0;
+}

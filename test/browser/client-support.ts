@@ -4,7 +4,6 @@
  * of the requests the server saw. Not a test file itself.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import { createManualClock, createTessera, type ManualClock, type Tessera } from
 import { requireAuth, tesseraFastify } from '../../src/adapters/fastify/index.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { ensureChromium } from '../services/chromium.js';
+import { freePort } from '../helpers/ports.js';
 
 const CLIENT_DIR = fileURLToPath(new URL('../../src/client/', import.meta.url));
 export const ACCESS_TTL_SECONDS = 60;
@@ -43,18 +43,6 @@ const PAGE = `<!doctype html>
   window.tessera = createTesseraClient();
   document.title = 'ready';
 </script>`;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** A running test app. */
 export interface ClientTestApp {

@@ -1,6 +1,4 @@
-import { once } from 'node:events';
 import { Agent, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import type { ServerProcess } from '../helpers/process-server.js';
 
 /**
@@ -149,20 +147,11 @@ export async function waitUntil(what: string, check: () => Promise<boolean>, lim
   }
 }
 
+/** A loopback port that was free a moment ago: a service is started on it later. */
+export { freePort as reservePort } from '../helpers/ports.js';
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A loopback port that was free a moment ago: a service is started on it later. */
-export async function reservePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('could not find a free port');
-  return address.port;
 }
 
 /** True while the spawned server process has not exited. */

@@ -1,9 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../helpers/ports.js';
 
 /** A throwaway redis-server on a free loopback port, in a temporary directory. */
 export interface RedisService {
@@ -227,18 +228,6 @@ function isCompleteReply(reply: string): boolean {
   const header = reply.indexOf('\r\n');
   const length = Number(reply.slice(1, header));
   return length < 0 || Buffer.byteLength(reply) >= header + 2 + length + 2;
-}
-
-/** A port that was free a moment ago on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('could not find a free port');
-  return address.port;
 }
 
 function isRunning(child: ChildProcess): boolean {

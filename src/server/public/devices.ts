@@ -1,18 +1,11 @@
 /** "Your devices": `GET /auth/sessions`, one row per login, each revocable. */
+import type { ClientSession } from '../../client/create-client.js';
 import { call } from './api.js';
 import type { PageControl } from './browser.js';
 import { byId, el, onPress, when } from './dom.js';
 
-/** One row of `GET /auth/sessions`. */
-export interface Device {
-  id: string;
-  created_at: string;
-  last_seen_at: string;
-  expires_at: string;
-  user_agent: string | null;
-  ip: string | null;
-  current: boolean;
-}
+/** One row of `GET /auth/sessions` (the browser client's type; a type import, nothing is loaded). */
+export type Device = ClientSession;
 
 /** A short, readable name for a user agent string. */
 function deviceName(userAgent: string | null): string {

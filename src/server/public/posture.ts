@@ -1,24 +1,10 @@
 /** The posture table: `GET /auth/posture`, said plainly. */
+import type { PostureReport } from '../../core/posture.js';
 import type { PageElement } from './browser.js';
 import { byId, count, duration, el } from './dom.js';
 
-/** The answer of `GET /auth/posture` (the fields the page shows). */
-export interface Posture {
-  mode: string;
-  access_ttl_s: number | null;
-  revocation: {
-    mechanism: string;
-    per_request_lookup: boolean;
-    window_ms: number;
-    events: { logout: number; logout_all: number; disable: number; role_change: number };
-  };
-  algorithms: string[];
-  store: string;
-  credential: { browser: string; non_browser: string; lifetime_s: number };
-  csrf: { same_site: string; token: string; origin_check: boolean; fetch_metadata: boolean };
-  feed?: { status: string; stale: boolean; stale_after_ms: number; p50_ms: number | null; p99_ms: number | null; samples: number; entries: number };
-  warnings: string[];
-}
+/** The answer of `GET /auth/posture` (the server's own type; a type import, nothing is loaded). */
+export type Posture = PostureReport;
 
 /** How fast a revocation takes effect, in words, for this posture. */
 export function takesEffect(posture: Posture, windowMs: number): string {

@@ -89,8 +89,9 @@ export function createJwtEngine(config: ResolvedConfig, revocation: RevocationPo
       return {
         ok: true,
         principal: {
-          // Roles come from the token: in `jwt` a role change reaches them at the next refresh.
-          user: { id: claims.sub, email, roles: [...claims.roles] },
+          // Roles come from the token: in `jwt` a role change reaches them at the next refresh. The
+          // verifier hands out a fresh copy of the claims on every call, so no copy here.
+          user: { id: claims.sub, email, roles: claims.roles },
           session: { id: claims.sid, createdAt: Math.round(claims.iat * 1000), expiresAt: claims.exp * 1000 },
           transport,
         },

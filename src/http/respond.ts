@@ -9,9 +9,17 @@ export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.fre
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
 });
 
+/** The same headers as `[name, value]` pairs, listed once rather than on every response. */
+export const API_SECURITY_HEADER_ENTRIES: ReadonlyArray<readonly [string, string]> = Object.freeze(Object.entries(API_SECURITY_HEADERS));
+
 /** A JSON response. */
 export function json(status: number, body: unknown, cookies: string[] = []): HttpResponse {
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, cookies, body: JSON.stringify(body) };
+  return jsonText(status, JSON.stringify(body), cookies);
+}
+
+/** A JSON response whose body is already serialised (by a route's own serializer). */
+export function jsonText(status: number, text: string, cookies: string[] = []): HttpResponse {
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, cookies, body: text };
 }
 
 /** A 204 response. */
@@ -19,7 +27,42 @@ export function noContent(cookies: string[] = []): HttpResponse {
   return { status: 204, headers: {}, cookies };
 }
 
-/** Epoch ms as an RFC 3339 timestamp. */
+const MS_PER_DAY = 86_400_000;
+/** 9999-12-31T23:59:59.999Z: the last instant with a four-digit year. */
+const LAST_FOUR_DIGIT_YEAR_MS = 253_402_300_799_999;
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+/**
+ * Epoch ms as an RFC 3339 timestamp, exactly what `new Date(ms).toISOString()` returns
+ * (`2026-11-27T17:30:00.000Z`), without a Date object: `GET /auth/me` formats two per request and
+ * the Date route costs about three times as much. Integer ms of 1970–9999 are formatted here (days
+ * to civil date after H. Hinnant's `civil_from_days`); anything else goes to `Date` (which also
+ * throws on what it cannot represent).
+ */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  if (!Number.isInteger(ms) || ms < 0 || ms > LAST_FOUR_DIGIT_YEAR_MS) return new Date(ms).toISOString();
+  const days = Math.floor(ms / MS_PER_DAY);
+  let rest = ms - days * MS_PER_DAY;
+  // Days since 0000-03-01 in eras of 400 years (146 097 days); March-based years put Feb 29 last.
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  const millis = rest - seconds * 1000;
+  const yyyy = year < 1000 ? `${year}`.padStart(4, '0') : `${year}`;
+  const sss = millis < 10 ? `00${millis}` : millis < 100 ? `0${millis}` : `${millis}`;
+  return `${yyyy}-${pad2(month)}-${pad2(day)}T${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${sss}Z`;
 }

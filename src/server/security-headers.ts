@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { API_SECURITY_HEADERS } from '../http/respond.js';
+import { API_SECURITY_HEADER_ENTRIES } from '../http/respond.js';
 
 /**
  * Makes sure every response of the reference server carries the API security headers
@@ -12,7 +12,7 @@ import { API_SECURITY_HEADERS } from '../http/respond.js';
  */
 export function addSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (_request, reply) => {
-    for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) {
+    for (const [name, value] of API_SECURITY_HEADER_ENTRIES) {
       if (!reply.hasHeader(name)) reply.header(name, value);
     }
   });

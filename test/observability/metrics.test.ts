@@ -74,6 +74,18 @@ describe('GET /metrics', () => {
     expect(result('revoked')).toBe(0);
   });
 
+  it('keeps counting across scrapes: each scrape shows the running total, never the count since the last one', async () => {
+    const server = await start({ mode: 'jwt' });
+    const api = createClient(server.url);
+    const missing = async () => valueOf((await scrape(server)).samples, 'tessera_auth_decisions_total', { mode: 'jwt', result: 'missing' });
+    await api.get('/auth/me');
+    expect(await missing()).toBe(1);
+    expect(await missing()).toBe(1);
+    await api.get('/auth/me');
+    await api.get('/auth/me');
+    expect(await missing()).toBe(3);
+  });
+
   it('counts expired and revoked access tokens in jwt-denylist', async () => {
     const server = await start({ mode: 'jwt-denylist' });
     const api = createClient(server.url);

@@ -32,6 +32,16 @@ describe('the verified-token cache', () => {
     expect(cache.size).toBe(2);
   });
 
+  it('answers only for the exact token: one with the same signature and another header or payload is a miss', () => {
+    const cache = createVerifiedTokenCache(10);
+    cache.set('h.p.sig', 'kid', claims(100), 0);
+    expect(cache.get('h.p.sig', 0)?.kid).toBe('kid');
+    for (const other of ['h.q.sig', 'g.p.sig', 'h.p.sig.', 'xh.p.sig', 'h.p.sig ', '.sig', 'sig', 'h.p.si']) expect(cache.get(other, 0), other).toBeUndefined();
+    // A miss leaves the cached token alone.
+    expect(cache.get('h.p.sig', 0)?.kid).toBe('kid');
+    expect(cache.size).toBe(1);
+  });
+
   it('caches nothing with a size of 0', () => {
     const cache = createVerifiedTokenCache(0);
     cache.set('a', 'kid', claims(100), 0);

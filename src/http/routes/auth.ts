@@ -7,7 +7,7 @@ import { readJsonBody } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import { clearCredentialCookies, credentialCookies } from '../credentials-cookies.js';
 import { assertSameOrigin } from '../csrf.js';
-import { iso, json, noContent } from '../respond.js';
+import { iso, json, jsonText, noContent } from '../respond.js';
 import type { HttpRequest, Route } from '../types.js';
 import { TesseraError } from '../../core/errors.js';
 import type { ClientInfo } from '../../core/types.js';
@@ -19,6 +19,20 @@ const credentialsSchema = z.object({
 });
 const loginSchema = credentialsSchema.extend({ transport: z.enum(['cookie', 'bearer']).default('cookie') });
 
+/**
+ * The body of `GET /auth/me`, `{user:{id,email,roles}, session:{id,created_at,expires_at}, mode}`,
+ * written field by field: the hottest authenticated answer, and exactly the contract's fields
+ * whatever else the principal's objects hold. Strings go through `JSON.stringify` (escaping).
+ */
+export function meBody(principal: Principal, mode: string): string {
+  const { user, session } = principal;
+  return (
+    `{"user":{"id":${JSON.stringify(user.id)},"email":${JSON.stringify(user.email)},"roles":${JSON.stringify(user.roles)}},` +
+    `"session":{"id":${JSON.stringify(session.id)},"created_at":"${iso(session.createdAt)}","expires_at":"${iso(session.expiresAt)}"},` +
+    `"mode":${JSON.stringify(mode)}}`
+  );
+}
+
 /** The routes of API.md under /auth that every posture serves (refresh and JWKS live with the JWT routes). */
 export function authRoutes(tessera: Tessera, guard: GuardOptions, define: RouteDefiner): Route[] {
   const { config } = tessera;
@@ -26,7 +40,6 @@ export function authRoutes(tessera: Tessera, guard: GuardOptions, define: RouteD
     ip: clientIp(request, config.trustProxy),
     userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
   });
-  const sessionView = (p: Principal) => ({ id: p.session.id, created_at: iso(p.session.createdAt), expires_at: iso(p.session.expiresAt) });
 
   return [
     define('GET', '/auth/posture', async () => json(200, tessera.posture())),
@@ -104,7 +117,7 @@ export function authRoutes(tessera: Tessera, guard: GuardOptions, define: RouteD
 
     define('GET', '/auth/me', async (request) => {
       const principal = await requirePrincipal(tessera, request, guard);
-      return json(200, { user: principal.user, session: sessionView(principal), mode: config.mode });
+      return jsonText(200, meBody(principal, config.mode));
     }),
 
     define('GET', '/auth/csrf', async (request) => {

@@ -3,7 +3,7 @@ import type { Tessera } from '../../core/tessera.js';
 import { TesseraError } from '../../core/errors.js';
 import { ResponseError, type GuardOptions } from '../auth.js';
 import { internalError, problem, problemFromError } from '../problem.js';
-import { API_SECURITY_HEADERS } from '../respond.js';
+import { API_SECURITY_HEADER_ENTRIES } from '../respond.js';
 import type { HttpRequest, HttpResponse, Route } from '../types.js';
 import { adminRoutes } from './admin.js';
 import { authRoutes, type RouteDefiner } from './auth.js';
@@ -26,7 +26,7 @@ export interface RoutesOptions {
 
 /** Applies the API security headers without overriding what a route set. */
 export function withSecurityHeaders(response: HttpResponse): HttpResponse {
-  for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) {
+  for (const [name, value] of API_SECURITY_HEADER_ENTRIES) {
     if (!(name in response.headers)) response.headers[name] = value;
   }
   return response;

@@ -3,7 +3,7 @@ import type { StoredSession } from './types.js';
 // Small rules every store applies the same way (the SQL stores in their queries).
 
 /** A session is live until the earlier of its idle and absolute expiry. */
-export function isSessionLive(session: StoredSession, now: number): boolean {
+export function isSessionLive(session: Pick<StoredSession, 'idleExpiresAt' | 'absoluteExpiresAt'>, now: number): boolean {
   return session.idleExpiresAt > now && session.absoluteExpiresAt > now;
 }
 

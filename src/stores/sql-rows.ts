@@ -1,4 +1,4 @@
-import type { Revocation, StoredRefreshFamily, StoredSession, StoredSigningKey, StoredUser } from './types.js';
+import type { Revocation, SessionWithUser, StoredRefreshFamily, StoredSession, StoredSigningKey, StoredUser } from './types.js';
 
 // The row shapes and mappers the two SQL stores (SQLite, PostgreSQL) share: the same tables and
 // columns, with epoch-millisecond integers as numbers in both. Only the `users` row differs (how
@@ -97,6 +97,29 @@ export function toSession(row: SessionRow): StoredSession {
     absoluteExpiresAt: row.absolute_expires_at,
     userAgent: row.user_agent,
     ip: row.ip,
+  };
+}
+
+/**
+ * What `getWithUser` selects, in this order: the session's columns, then its user's (the user's id
+ * is the session's `user_id`, the join key). Never the password hash, the token hash or the client
+ * details: this runs on every request of the session posture.
+ */
+export const ACTIVE_SESSION_COLUMNS =
+  's.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, s.absolute_expires_at, u.email, u.roles, u.disabled, u.created_at';
+
+/** A `getWithUser` row as an array in `ACTIVE_SESSION_COLUMNS` order, roles and flag as the store keeps them. */
+export type ActiveSessionTuple<Roles, Disabled> = [string, string, number, number, number, number, string, Roles, Disabled, number];
+
+/** Maps a `getWithUser` row (extra trailing columns are ignored), given how the store decodes roles and the flag. */
+export function toSessionWithUser<Roles, Disabled>(
+  row: readonly [...ActiveSessionTuple<Roles, Disabled>, ...unknown[]],
+  decode: { roles(value: Roles): string[]; disabled(value: Disabled): boolean },
+): SessionWithUser {
+  const [id, userId, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt, email, roles, disabled, userCreatedAt] = row;
+  return {
+    session: { id, userId, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt },
+    user: { id: userId, email, roles: decode.roles(roles), disabled: decode.disabled(disabled), createdAt: userCreatedAt },
   };
 }
 

@@ -37,6 +37,21 @@ export interface StoredSession {
   ip: string | null;
 }
 
+/**
+ * A live session as authenticating a request needs it (`SessionStore.getWithUser`): no token hash
+ * (the caller has it) and no client details (those are for the device list).
+ */
+export type ActiveSession = Pick<StoredSession, 'id' | 'userId' | 'createdAt' | 'lastSeenAt' | 'idleExpiresAt' | 'absoluteExpiresAt'>;
+
+/** A user as authenticating a request needs it: never the password hash, which no request but a login reads. */
+export type ActiveUser = Omit<StoredUser, 'passwordHash'>;
+
+/** What `SessionStore.getWithUser` finds: the live session and its user. */
+export interface SessionWithUser {
+  session: ActiveSession;
+  user: ActiveUser;
+}
+
 /** A refresh-token family (jwt postures): one per device. */
 export interface StoredRefreshFamily {
   /** Public family id; also the `sid` claim of access tokens minted from it. */
@@ -94,9 +109,11 @@ export interface SessionStore {
   create(session: StoredSession): Promise<void>;
   /**
    * The live session with this token hash and its user, in one round trip where the backend
-   * allows. Null when there is none, it has expired (idle or absolute) at `now`, or its user is gone.
+   * allows: only the fields authentication needs (no password hash, no token hash, no client
+   * details), read on every request of the session posture. Null when there is none, it has
+   * expired (idle or absolute) at `now`, or its user is gone.
    */
-  getWithUser(tokenHash: string, now: number): Promise<{ session: StoredSession; user: StoredUser } | null>;
+  getWithUser(tokenHash: string, now: number): Promise<SessionWithUser | null>;
   /** Slides the idle expiry and records activity. No-op if the session is gone. */
   touch(tokenHash: string, lastSeenAt: number, idleExpiresAt: number): Promise<void>;
   /** Live sessions of a user, newest first. */

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Revocation, StoredRefreshFamily, StoredSession, StoredSigningKey, StoredUser } from '../../src/stores/types.js';
+import type { ActiveSession, ActiveUser, Revocation, StoredRefreshFamily, StoredSession, StoredSigningKey, StoredUser } from '../../src/stores/types.js';
 
 /** The fixed base time of every store test; tests pass explicit `now`s relative to it. */
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -83,4 +83,16 @@ export function buildKey(overrides: Partial<StoredSigningKey> = {}): StoredSigni
     retireAt: null,
     ...overrides,
   };
+}
+
+/** What `getWithUser` answers for a stored session: the fields authentication needs, nothing else. */
+export function active(session: StoredSession): ActiveSession {
+  const { id, userId, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt } = session;
+  return { id, userId, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt };
+}
+
+/** What `getWithUser` answers for a stored user: no password hash. */
+export function activeUser(user: StoredUser): ActiveUser {
+  const { id, email, roles, disabled, createdAt } = user;
+  return { id, email, roles, disabled, createdAt };
 }

@@ -6,7 +6,7 @@ import { createPostgresStore, type PostgresStoreOptions } from '../../src/stores
 import { MIGRATIONS } from '../../src/stores/postgres/migrations.js';
 import type { FeedMessage, Store } from '../../src/stores/types.js';
 import { startPostgres, type PostgresService } from '../services/postgres.js';
-import { buildFamily, buildFamilyRevocation, buildSession, buildUser, buildUserRevocation, DAY, MINUTE, randomHash, T0 } from './builders.js';
+import { active, activeUser, buildFamily, buildFamilyRevocation, buildSession, buildUser, buildUserRevocation, DAY, MINUTE, randomHash, T0 } from './builders.js';
 import { runStoreConformance } from './conformance.js';
 
 /** A schema of its own for every store, so no two tests share state. */
@@ -192,10 +192,10 @@ describe('postgres store', () => {
       const results = await Promise.all(calls.map(([hash, now]) => store.sessions.getWithUser(hash, now)));
       // 305 calls in one turn: two statements (at most 256 keys each), not 305.
       expect(lookups).toHaveLength(2);
-      live.forEach((session, i) => expect(results[i]).toEqual({ session, user }));
-      expect(results[300]).toEqual({ session: live[0], user });
+      live.forEach((session, i) => expect(results[i]).toStrictEqual({ session: active(session), user: activeUser(user) }));
+      expect(results[300]).toStrictEqual({ session: active(live[0]!), user: activeUser(user) });
       expect(results[300]).not.toBe(results[0]);
-      expect(results.slice(301)).toEqual([null, { session: idling, user }, null, null]);
+      expect(results.slice(301)).toStrictEqual([null, { session: active(idling), user: activeUser(user) }, null, null]);
 
       // A failing batch fails each of its calls with StoreError.
       await store.close();

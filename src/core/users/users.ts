@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { StoredUser } from '../../stores/types.js';
+import type { ActiveUser, StoredUser } from '../../stores/types.js';
 import type { AdminUser, PublicUser } from '../types.js';
 
 /** A role name: lower-case letters, digits, `_`, `-`, `:`; starts with a letter. */
@@ -8,12 +8,12 @@ export const ROLE_SHAPE = /^[a-z][a-z0-9_:-]{0,63}$/;
 export const MAX_ROLES = 32;
 
 /** The public view of a stored user. */
-export function toPublicUser(user: StoredUser): PublicUser {
+export function toPublicUser(user: Pick<StoredUser, 'id' | 'email' | 'roles'>): PublicUser {
   return { id: user.id, email: user.email, roles: [...user.roles] };
 }
 
 /** The admin view of a stored user. */
-export function toAdminUser(user: StoredUser): AdminUser {
+export function toAdminUser(user: ActiveUser): AdminUser {
   return { ...toPublicUser(user), disabled: user.disabled };
 }
 

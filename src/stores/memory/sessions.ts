@@ -1,7 +1,7 @@
 import { StoreError } from '../../core/errors.js';
 import type { SessionStore, StoredSession } from '../types.js';
 import type { MemoryContext } from './context.js';
-import { addToIndex, copyUser, removeSession } from './state.js';
+import { addToIndex, removeSession } from './state.js';
 import { isSessionLive, newestFirst } from '../common.js';
 
 /** The memory session store: sessions by token hash, indexed by public id and by user. */
@@ -28,7 +28,11 @@ export function createMemorySessionStore(context: MemoryContext): SessionStore {
       if (session === undefined || !isSessionLive(session, now)) return null;
       const user = state.users.get(session.userId);
       if (user === undefined) return null;
-      return { session: { ...session }, user: copyUser(user) };
+      const { id, userId, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt } = session;
+      return {
+        session: { id, userId, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt },
+        user: { id: user.id, email: user.email, roles: [...user.roles], disabled: user.disabled, createdAt: user.createdAt },
+      };
     },
 
     async touch(tokenHash, lastSeenAt, idleExpiresAt) {

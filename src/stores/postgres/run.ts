@@ -6,6 +6,8 @@ import { StoreError } from '../../core/errors.js';
 export interface Statement {
   readonly name: string;
   readonly text: string;
+  /** `array`: rows come back as arrays in column order (for hot paths that map positionally). */
+  readonly rowMode?: 'array';
 }
 
 /**
@@ -13,8 +15,8 @@ export interface Statement {
  * can share one pool without their prepared-statement names colliding, and the name stays well
  * under PostgreSQL's 63-byte identifier limit.
  */
-export function statement(text: string): Statement {
-  return { name: `tessera_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, text };
+export function statement(text: string, options: { rowMode?: 'array' } = {}): Statement {
+  return { name: `tessera_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, text, ...options };
 }
 
 /** Runs one statement and maps its result, as a store operation: rejects with StoreError on any failure. */
@@ -39,11 +41,11 @@ PG_TYPES.setTypeParser(20, (text: string) => Number(text));
  * only the operation and an error code, never a value (no token hash, no email).
  */
 export function createRun(pool: pg.Pool, isClosed: () => boolean, queryTimeoutMs: number): Run {
-  return async (operation, { name, text }, values, map) => {
+  return async (operation, { name, text, rowMode }, values, map) => {
     if (isClosed()) throw new StoreError('postgres store: the store is closed');
     try {
       // `query_timeout` per query is read by node-postgres but missing from its QueryConfig type.
-      const config: pg.QueryConfig & { query_timeout: number } = { name, text, values, types: PG_TYPES, query_timeout: queryTimeoutMs };
+      const config: pg.QueryConfig & { query_timeout: number } = { name, text, values, types: PG_TYPES, query_timeout: queryTimeoutMs, ...(rowMode ? { rowMode } : {}) };
       return map(await pool.query(config));
     } catch (error) {
       throw toStoreError(operation, error);

@@ -1,10 +1,11 @@
-import type { SessionStore, StoredSession, StoredUser } from '../types.js';
+import type { SessionStore, SessionWithUser } from '../types.js';
 import { isSessionLive } from '../common.js';
 import { createBatcher } from './batch.js';
-import { SESSION_COLUMNS, toSession, toUser, type SessionRow, type UserRow } from './rows.js';
+import { ACTIVE_SESSION_COLUMNS, SESSION_COLUMNS, toSession, toSessionWithUser, USER_DECODE, type ActiveSessionTuple } from './rows.js';
 import { affected, all, statement, type Run } from './run.js';
 
-type JoinedRow = SessionRow & { [K in keyof UserRow as `u_${K}`]: UserRow[K] };
+/** A `getWithUser` row as an array: the active columns, then the token hash the batch is keyed by. */
+type JoinedTuple = [...ActiveSessionTuple<string[], boolean>, string];
 
 /** The PostgreSQL session store; statement texts are built here, once. */
 export function createPostgresSessionStore(schema: string, run: Run): SessionStore {
@@ -12,12 +13,12 @@ export function createPostgresSessionStore(schema: string, run: Run): SessionSto
   // The hot path: the session (primary key) and its user (primary key), joined, for every lookup
   // of one event-loop turn at once (`createBatcher`). Rows live at the earliest `now` of the batch
   // come back; each call then applies its own `now`.
+  // Only the columns authentication needs (no password hash, no client details), as arrays.
   const selectWithUser = statement(
-    `SELECT s.token_hash, s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, s.absolute_expires_at,
-            s.user_agent, s.ip, u.id AS u_id, u.email AS u_email, u.password_hash AS u_password_hash,
-            u.roles AS u_roles, u.disabled AS u_disabled, u.created_at AS u_created_at
+    `SELECT ${ACTIVE_SESSION_COLUMNS}, s.token_hash
      FROM ${schema}.sessions AS s JOIN ${schema}.users AS u ON u.id = s.user_id
      WHERE s.token_hash = ANY($1::text[]) AND s.idle_expires_at > $2 AND s.absolute_expires_at > $2`,
+    { rowMode: 'array' },
   );
   // Only a live session is touched: sliding an expired one would bring it back.
   const touch = statement(
@@ -33,19 +34,18 @@ export function createPostgresSessionStore(schema: string, run: Run): SessionSto
   const deleteByTokenHash = statement(`DELETE FROM ${schema}.sessions WHERE token_hash = $1`);
   const deleteAllForUser = statement(`DELETE FROM ${schema}.sessions WHERE user_id = $1`);
 
-  type Found = { session: StoredSession; user: StoredUser };
-  const lookup = createBatcher<{ tokenHash: string; now: number }, Found | null>(async (calls) => {
+  const lookup = createBatcher<{ tokenHash: string; now: number }, SessionWithUser | null>(async (calls) => {
     const hashes = [...new Set(calls.map((c) => c.tokenHash))];
     const earliest = Math.min(...calls.map((c) => c.now));
     const rows = await run('sessions.getWithUser', selectWithUser, [hashes, earliest], (result) => {
-      const byHash = new Map<string, JoinedRow>();
-      for (const row of result.rows as JoinedRow[]) byHash.set(row.token_hash, row);
+      const byHash = new Map<string, JoinedTuple>();
+      for (const row of result.rows as unknown as JoinedTuple[]) byHash.set(row[10], row);
       return byHash;
     });
     // Each call gets its own objects, even when two calls asked for the same session.
     return calls.map(({ tokenHash, now }) => {
       const row = rows.get(tokenHash);
-      const found = row === undefined ? null : toFound(row);
+      const found = row === undefined ? null : toSessionWithUser(row, USER_DECODE);
       return found !== null && isSessionLive(found.session, now) ? found : null;
     });
   });
@@ -73,19 +73,5 @@ export function createPostgresSessionStore(schema: string, run: Run): SessionSto
     deleteByTokenHash: (tokenHash) => run('sessions.deleteByTokenHash', deleteByTokenHash, [tokenHash], (result) => affected(result) > 0),
 
     deleteAllForUser: (userId) => run('sessions.deleteAllForUser', deleteAllForUser, [userId], affected),
-  };
-}
-
-function toFound(row: JoinedRow): { session: StoredSession; user: StoredUser } {
-  return {
-    session: toSession(row),
-    user: toUser({
-      id: row.u_id,
-      email: row.u_email,
-      password_hash: row.u_password_hash,
-      roles: row.u_roles,
-      disabled: row.u_disabled,
-      created_at: row.u_created_at,
-    }),
   };
 }

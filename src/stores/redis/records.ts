@@ -1,4 +1,4 @@
-import type { Revocation, StoredRefreshFamily, StoredSession, StoredSigningKey, StoredUser } from '../types.js';
+import type { ActiveSession, ActiveUser, Revocation, StoredRefreshFamily, StoredSession, StoredSigningKey, StoredUser } from '../types.js';
 import { CorruptRecordError } from './context.js';
 
 /**
@@ -21,6 +21,19 @@ export function toHash(reply: unknown): Hash {
     const value: unknown = reply[i + 1];
     if (typeof field !== 'string' || typeof value !== 'string') throw new CorruptRecordError('reply');
     hash[field] = value;
+  }
+  return hash;
+}
+
+/** Turns HMGET's values (null for an absent field) into a hash of the fields present. */
+export function fromValues(fields: readonly string[], reply: unknown): Hash {
+  if (!Array.isArray(reply) || reply.length !== fields.length) throw new CorruptRecordError('reply');
+  const hash: Hash = {};
+  for (let i = 0; i < fields.length; i += 1) {
+    const value: unknown = reply[i];
+    if (value === null || value === undefined) continue;
+    if (typeof value !== 'string') throw new CorruptRecordError('reply');
+    hash[fields[i]!] = value;
   }
   return hash;
 }
@@ -50,16 +63,22 @@ export function encodeUserPatch(patch: Partial<Pick<StoredUser, 'roles' | 'disab
   return fields;
 }
 
-export function decodeUser(hash: Hash): StoredUser {
+/** The user fields authentication reads (`getWithUser`), in HMGET order: never the password hash. */
+export const ACTIVE_USER_FIELDS = Object.freeze(['id', 'email', 'roles', 'disabled', 'createdAt'] as const);
+
+export function decodeActiveUser(hash: Hash): ActiveUser {
   const what = 'user';
   return {
     id: text(hash, 'id', what),
     email: text(hash, 'email', what),
-    passwordHash: text(hash, 'passwordHash', what),
     roles: roles(hash, what),
     disabled: flag(hash, 'disabled', what),
     createdAt: time(hash, 'createdAt', what),
   };
+}
+
+export function decodeUser(hash: Hash): StoredUser {
+  return { ...decodeActiveUser(hash), passwordHash: text(hash, 'passwordHash', 'user') };
 }
 
 export function encodeSession(session: StoredSession): Fields {
@@ -76,19 +95,23 @@ export function encodeSession(session: StoredSession): Fields {
   ];
 }
 
-export function decodeSession(hash: Hash): StoredSession {
+/** The session fields authentication reads (`getWithUser`), in HMGET order. */
+export const ACTIVE_SESSION_FIELDS = Object.freeze(['id', 'userId', 'createdAt', 'lastSeenAt', 'idleExpiresAt', 'absoluteExpiresAt'] as const);
+
+export function decodeActiveSession(hash: Hash): ActiveSession {
   const what = 'session';
   return {
     id: text(hash, 'id', what),
-    tokenHash: text(hash, 'tokenHash', what),
     userId: text(hash, 'userId', what),
     createdAt: time(hash, 'createdAt', what),
     lastSeenAt: time(hash, 'lastSeenAt', what),
     idleExpiresAt: time(hash, 'idleExpiresAt', what),
     absoluteExpiresAt: time(hash, 'absoluteExpiresAt', what),
-    userAgent: hash.userAgent ?? null,
-    ip: hash.ip ?? null,
   };
+}
+
+export function decodeSession(hash: Hash): StoredSession {
+  return { ...decodeActiveSession(hash), tokenHash: text(hash, 'tokenHash', 'session'), userAgent: hash.userAgent ?? null, ip: hash.ip ?? null };
 }
 
 export function encodeFamily(family: StoredRefreshFamily): Fields {

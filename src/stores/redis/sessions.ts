@@ -1,21 +1,37 @@
 import { StoreError } from '../../core/errors.js';
-import type { SessionStore, StoredSession, StoredUser } from '../types.js';
+import type { SessionStore, SessionWithUser } from '../types.js';
 import { defineScript, ttlMs, type RedisContext } from './context.js';
-import { decodeSession, decodeUser, encodeSession, isEmpty, parseTime, toHash, type Hash } from './records.js';
+import {
+  ACTIVE_SESSION_FIELDS,
+  ACTIVE_USER_FIELDS,
+  decodeActiveSession,
+  decodeActiveUser,
+  decodeSession,
+  encodeSession,
+  fromValues,
+  isEmpty,
+  parseTime,
+  type Hash,
+} from './records.js';
 import { isSessionLive, newestFirst } from '../common.js';
 import { ADD_TO_USER_INDEX, CREATE_HASH_IF_ABSENT, EXPIRY_SLACK_MS, REMOVE_IF_DUE } from './scripts.js';
+
+const HMGET_SESSION = ACTIVE_SESSION_FIELDS.map((field) => `'${field}'`).join(', ');
+const HMGET_USER = ACTIVE_USER_FIELDS.map((field) => `'${field}'`).join(', ');
 
 /**
  * The session and its user in one round trip, for a single server or Sentinel only: the script
  * builds the user's key from the session's `userId` (ARGV[1] .. userId .. ARGV[2]), a key it was not
- * given, which Redis Cluster forbids. KEYS[1] the session. Returns {session, user} HGETALLs, or nil.
+ * given, which Redis Cluster forbids. KEYS[1] the session. Returns {session values, user values} of
+ * HMGETs of the fields authentication needs (`ACTIVE_*_FIELDS`: no password hash), or nil.
  */
 const GET_SESSION_WITH_USER = defineScript(`
-local session = redis.call('HGETALL', KEYS[1])
-if #session == 0 then return false end
-local userId = redis.call('HGET', KEYS[1], 'userId')
-if not userId then return {session, {}} end
-return {session, redis.call('HGETALL', ARGV[1] .. userId .. ARGV[2])}
+local session = redis.call('HMGET', KEYS[1], ${HMGET_SESSION})
+if not session[2] then
+  if not session[1] then return false end
+  return {session, {}}
+end
+return {session, redis.call('HMGET', ARGV[1] .. session[2] .. ARGV[2], ${HMGET_USER})}
 `);
 
 /**
@@ -75,12 +91,16 @@ return {1, v[1], v[2], v[3], v[4]}
 export function createRedisSessionStore(context: RedisContext): SessionStore {
   const { client, keys, run, evaluate, isCluster } = context;
 
-  /** Decodes the joined pair, or null when the session is not live at `now` or its user is gone. */
-  function joined(sessionHash: Hash, userHash: Hash, now: number): { session: StoredSession; user: StoredUser } | null {
+  /** Decodes the joined pair of HMGET replies, or null when the session is not live at `now` or its user is gone. */
+  function joined(sessionValues: unknown, userValues: unknown, now: number): SessionWithUser | null {
+    const sessionHash = fromValues(ACTIVE_SESSION_FIELDS, sessionValues);
     if (isEmpty(sessionHash)) return null;
-    const session = decodeSession(sessionHash);
-    if (!isSessionLive(session, now) || isEmpty(userHash)) return null;
-    const user = decodeUser(userHash);
+    const session = decodeActiveSession(sessionHash);
+    if (!isSessionLive(session, now)) return null;
+    // A user that is gone: the script answers an empty list, HMGET on Cluster all nils.
+    const userHash = Array.isArray(userValues) && userValues.length === 0 ? {} : fromValues(ACTIVE_USER_FIELDS, userValues);
+    if (isEmpty(userHash)) return null;
+    const user = decodeActiveUser(userHash);
     return user.id === session.userId ? { session, user } : null;
   }
 
@@ -115,13 +135,14 @@ export function createRedisSessionStore(context: RedisContext): SessionStore {
           const reply = await evaluate(GET_SESSION_WITH_USER, [key], keys.userKeyParts);
           if (reply === null) return null;
           if (!Array.isArray(reply)) throw new TypeError('unexpected reply');
-          return joined(toHash(reply[0]), toHash(reply[1]), now);
+          return joined(reply[0], reply[1], now);
         }
-        const sessionHash = await client.hgetall(key);
+        const sessionValues = await client.hmget(key, ...ACTIVE_SESSION_FIELDS);
+        const sessionHash = fromValues(ACTIVE_SESSION_FIELDS, sessionValues);
         if (isEmpty(sessionHash)) return null;
-        const session = decodeSession(sessionHash);
+        const session = decodeActiveSession(sessionHash);
         if (!isSessionLive(session, now)) return null;
-        return joined(sessionHash, await client.hgetall(keys.user(session.userId)), now);
+        return joined(sessionValues, await client.hmget(keys.user(session.userId), ...ACTIVE_USER_FIELDS), now);
       }),
 
     touch: (tokenHash, lastSeenAt, idleExpiresAt) =>

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { buildSession, DAY, HOUR, MINUTE, randomHash, T0 } from '../builders.js';
+import { active, activeUser, buildSession, DAY, HOUR, MINUTE, randomHash, T0 } from '../builders.js';
 import { seedUser, withStore, type MakeStore } from './harness.js';
 
 /** Sessions: joined lookup, both expiries at the passed `now`, sliding, per-user listing and deletes. */
@@ -10,8 +10,18 @@ export function describeSessions(makeStore: MakeStore): void {
       const user = await seedUser(store, { roles: ['user'] });
       const session = buildSession(user.id, { userAgent: null, ip: null });
       await store.sessions.create(session);
-      expect(await store.sessions.getWithUser(session.tokenHash, T0)).toEqual({ session, user });
+      expect(await store.sessions.getWithUser(session.tokenHash, T0)).toStrictEqual({ session: active(session), user: activeUser(user) });
       expect(await store.sessions.getWithUser(randomHash(), T0)).toBeNull();
+    }));
+
+    it('never reads the password hash, the token hash or the client details on the per-request lookup', withStore(makeStore, async (store) => {
+      const user = await seedUser(store);
+      const session = buildSession(user.id, { userAgent: 'Mozilla/5.0 (a browser)', ip: '203.0.113.9' });
+      await store.sessions.create(session);
+      const found = await store.sessions.getWithUser(session.tokenHash, T0);
+      expect(found).toStrictEqual({ session: active(session), user: activeUser(user) });
+      const text = JSON.stringify(found);
+      for (const secret of [user.passwordHash, session.tokenHash, session.userAgent!, session.ip!]) expect(text).not.toContain(secret);
     }));
 
     it('joins the current user, not a snapshot from login', withStore(makeStore, async (store) => {
@@ -20,7 +30,7 @@ export function describeSessions(makeStore: MakeStore): void {
       await store.sessions.create(session);
       await store.users.update(user.id, { roles: ['user'], disabled: true });
       const found = await store.sessions.getWithUser(session.tokenHash, T0 + MINUTE);
-      expect(found?.user).toEqual({ ...user, roles: ['user'], disabled: true });
+      expect(found?.user).toStrictEqual(activeUser({ ...user, roles: ['user'], disabled: true }));
     }));
 
     it('expires by idle time exactly at idleExpiresAt', withStore(makeStore, async (store) => {
@@ -46,7 +56,7 @@ export function describeSessions(makeStore: MakeStore): void {
       await store.sessions.create(session);
       await store.sessions.touch(session.tokenHash, T0 + 30 * MINUTE, T0 + 90 * MINUTE);
       const found = await store.sessions.getWithUser(session.tokenHash, T0 + 80 * MINUTE);
-      expect(found?.session).toEqual({ ...session, lastSeenAt: T0 + 30 * MINUTE, idleExpiresAt: T0 + 90 * MINUTE });
+      expect(found?.session).toStrictEqual(active({ ...session, lastSeenAt: T0 + 30 * MINUTE, idleExpiresAt: T0 + 90 * MINUTE }));
       expect(await store.sessions.getWithUser(session.tokenHash, T0 + 90 * MINUTE)).toBeNull();
       await expect(store.sessions.touch(randomHash(), T0, T0 + HOUR)).resolves.toBeUndefined();
     }));
@@ -120,7 +130,7 @@ export function describeSessions(makeStore: MakeStore): void {
       if (found !== null) found.session.absoluteExpiresAt = T0 + 100 * DAY;
       const listed = await store.sessions.listByUser(user.id, T0);
       if (listed[0] !== undefined) listed[0].userId = randomUUID();
-      expect((await store.sessions.getWithUser(session.tokenHash, T0))?.session).toEqual(original);
+      expect((await store.sessions.getWithUser(session.tokenHash, T0))?.session).toStrictEqual(active(original));
     }));
   });
 }

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { createSeriesHistogram, type HistogramSeries } from './histogram.js';
 import type { Mode } from '../core/config.js';
 import type { Tessera } from '../core/tessera.js';
 import { AUTH_DECISIONS, observeAuthDecisions, type AuthDecision } from '../http/auth-decisions.js';
@@ -72,7 +73,7 @@ export function createServerMetrics(options: { mode: Mode; store: string }): Ser
   });
   for (const result of AUTH_DECISIONS) decisions.inc({ mode, result }, 0);
 
-  const requests = new Histogram({
+  const requests = createSeriesHistogram({
     name: 'tessera_http_request_duration_seconds',
     help: 'HTTP request latency by method, route pattern and status.',
     labelNames: ['method', 'route', 'status'],
@@ -91,13 +92,15 @@ export function createServerMetrics(options: { mode: Mode; store: string }): Ser
     labelNames: ['reason'],
     registers,
   });
-  const storeCalls = new Histogram({
+  const storeCalls = createSeriesHistogram({
     name: 'tessera_store_call_duration_seconds',
     help: 'Store call latency by operation (failed calls included).',
     labelNames: ['op'],
     buckets: STORE_BUCKETS,
     registers,
   });
+  // Store operations are a fixed set: each resolves its series once.
+  const storeSeries = new Map<string, HistogramSeries>();
   const storeErrors = new Counter({
     name: 'tessera_store_errors_total',
     help: 'Store calls that threw (the request then fails closed with 503), by operation.',
@@ -177,8 +180,7 @@ export function createServerMetrics(options: { mode: Mode; store: string }): Ser
     registry,
     contentType: registry.contentType,
     observeRequest(method, route, status, seconds) {
-      const labels = { method: METHODS.has(method) ? method : 'OTHER', route, status: String(status) };
-      requests.observe(labels, seconds);
+      requests.series({ method: METHODS.has(method) ? method : 'OTHER', route, status: String(status) }).observe(seconds);
       if (status === 429) rateLimited.inc({ route });
     },
     clientError(reason) {
@@ -186,7 +188,12 @@ export function createServerMetrics(options: { mode: Mode; store: string }): Ser
     },
     storeObserver: {
       call(op, seconds, failed) {
-        storeCalls.observe({ op }, seconds);
+        let series = storeSeries.get(op);
+        if (series === undefined) {
+          series = storeCalls.series({ op });
+          storeSeries.set(op, series);
+        }
+        series.observe(seconds);
         if (failed) storeErrors.inc({ op });
       },
       sessionsCreated(count) {

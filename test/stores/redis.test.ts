@@ -145,6 +145,15 @@ describe('redis store', () => {
       expect(afterLookup).toMatch(/cmdstat_hmget:calls=2,/);
       expect(afterLookup).not.toMatch(/cmdstat_(eval|get|hget|hgetall):/);
 
+      // jwt-denylist's per-request check: one command too (its HMGET and HGET run inside the script).
+      await node.config('RESETSTAT');
+      expect(await store.revocations.check(user.id, randomUUID(), T0)).toEqual({ userNotBefore: null, familyRevoked: false });
+      const afterCheck = await node.info('commandstats');
+      expect(afterCheck).toMatch(/cmdstat_evalsha:calls=1,/);
+      expect(afterCheck).toMatch(/cmdstat_hmget:calls=1,/);
+      expect(afterCheck).toMatch(/cmdstat_hget:calls=1,/);
+      expect(afterCheck).not.toMatch(/cmdstat_(eval|get|hgetall):/);
+
       await store.users.list({ limit: 10 });
       await store.users.getByEmail(user.email);
       await store.sessions.listByUser(user.id, T0);

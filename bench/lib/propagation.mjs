@@ -46,13 +46,18 @@ export async function measurePropagation({ storeUrl, store, users, count, timeou
   const b = await startServerProcess(spec);
   try {
     const samples = [];
+    // How long B took to answer the logout (its own work: verify, delete the family, write and publish).
+    const logoutMs = [];
     let missed = 0;
     for (let i = 0; i < count; i++) {
       const { accessToken } = await issuer.issue(users[i % users.length]);
       const first = await request(a.port, 'GET', '/auth/me', accessToken);
       if (first.status !== 200) throw new Error(`propagation: A refused a fresh token (${first.status})`);
       const t0 = performance.now();
-      const logout = request(b.port, 'POST', '/auth/logout', accessToken);
+      const logout = request(b.port, 'POST', '/auth/logout', accessToken).then((res) => {
+        logoutMs.push(performance.now() - t0);
+        return res;
+      });
       let refusedAt = null;
       while (performance.now() - t0 < timeoutMs) {
         const polled = await request(a.port, 'GET', '/auth/me', accessToken);
@@ -75,6 +80,10 @@ export async function measurePropagation({ storeUrl, store, users, count, timeou
       missedWithinTimeout: missed,
       pollIntervalMs: POLL_INTERVAL_MS,
       endToEnd: { p50Ms: percentile(sorted, 50), p90Ms: percentile(sorted, 90), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1) ?? null },
+      logoutAtB: (() => {
+        const answered = [...logoutMs].sort((x, y) => x - y);
+        return { p50Ms: percentile(answered, 50), p99Ms: percentile(answered, 99) };
+      })(),
       samplesMs: samples.map((x) => Math.round(x * 100) / 100),
       feed: postureA.feed ?? null,
     };

@@ -193,7 +193,7 @@ function buildRows(results) {
         group: '3 propagation',
         what: `jwt-push, 2 instances · ${kind === 'redis' ? 'Redis' : 'PostgreSQL'}`,
         shape: `${p.revocations} revocations`,
-        note: `end to end p50 ${ms(p.endToEnd.p50Ms)} / p99 ${ms(p.endToEnd.p99Ms)} ms; feed p50 ${ms(p.feed?.p50_ms)} / p99 ${ms(p.feed?.p99_ms)} ms${p.missedWithinTimeout ? `; ${p.missedWithinTimeout} not seen in 2 s` : ''}`,
+        note: `end to end p50 ${ms(p.endToEnd.p50Ms)} / p99 ${ms(p.endToEnd.p99Ms)} ms; feed p50 ${ms(p.feed?.p50_ms)} / p99 ${ms(p.feed?.p99_ms)} ms${p.logoutAtB ? `; B's logout answered p50 ${ms(p.logoutAtB.p50Ms)} / p99 ${ms(p.logoutAtB.p99Ms)} ms` : ''}${p.missedWithinTimeout ? `; ${p.missedWithinTimeout} not seen in 2 s` : ''}`,
         target: target ? 'p99 < 10 ms' : '',
         verdict,
       });
@@ -421,7 +421,8 @@ function notes(results, verdicts) {
   if (propagation) {
     out.push(
       '- **Propagation**: end to end = from sending `POST /auth/logout` to instance B until instance A first answers 401 to the same token (A polled over keep-alive HTTP, about every millisecond); ' +
-        'it includes B\'s own work (verifying the token, deleting the family, writing and publishing the revocation), one HTTP round trip to A and up to one poll interval. Feed = what A measured itself between the revocation\'s creation at B and its arrival (millisecond clock, same machine), as reported by `/auth/posture`.',
+        'it includes B\'s own work (verifying the token, deleting the family, writing and publishing the revocation), one HTTP round trip to A and up to one poll interval. Feed = what A measured itself between the revocation\'s creation at B and its arrival (millisecond clock, same machine), as reported by `/auth/posture`. ' +
+        'B\'s logout = how long B took to answer the logout; the revocation is written and published in one round trip (one script on Redis, one statement on PostgreSQL), in parallel with deleting the refresh family.',
     );
   }
   if (login) {

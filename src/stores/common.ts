@@ -1,4 +1,4 @@
-import type { StoredSession } from './types.js';
+import type { Feed, Revocation, RevocationStore, StoredSession } from './types.js';
 
 // Small rules every store applies the same way (the SQL stores in their queries).
 
@@ -17,4 +17,22 @@ export function newestFirst<T extends { createdAt: number; id: string }>(a: T, b
 export function compareText(a: string, b: string): number {
   if (a < b) return -1;
   return a > b ? 1 : 0;
+}
+
+/**
+ * A revocation store whose `put(r, { publish: true })` writes the entry, then publishes it on
+ * `feed`: the order jwt-push relies on (a message is never about an entry a reload could miss).
+ * For stores whose feed is a separate channel (memory, SQLite).
+ */
+export function publishingRevocations(
+  revocations: Omit<RevocationStore, 'put'> & { put(revocation: Revocation): Promise<void> },
+  feed: Pick<Feed, 'publish'>,
+): RevocationStore {
+  return {
+    ...revocations,
+    async put(revocation, options) {
+      await revocations.put(revocation);
+      if (options?.publish === true) await feed.publish(revocation);
+    },
+  };
 }

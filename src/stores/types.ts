@@ -144,9 +144,21 @@ export interface RefreshStore {
   deleteAllForUser(userId: string): Promise<number>;
 }
 
+/** Options of `RevocationStore.put`. */
+export interface PutRevocationOptions {
+  /**
+   * Also publish the revocation on the store's feed (jwt-push), only once it is written, so an
+   * instance that reloads after missing the message still finds it. One round trip where the
+   * backend allows, and nothing published if the write fails: Redis on one server in one script,
+   * PostgreSQL in one statement (NOTIFY goes out at commit); memory, SQLite and Redis Cluster
+   * write, then publish.
+   */
+  publish?: boolean;
+}
+
 export interface RevocationStore {
   /** Records a revocation. For `user` entries a later `notBefore` replaces an earlier one, never the reverse. */
-  put(revocation: Revocation): Promise<void>;
+  put(revocation: Revocation, options?: PutRevocationOptions): Promise<void>;
   /** The user's not-before (ms) and whether the family is revoked, both as of `now`. */
   check(userId: string, familyId: string, now: number): Promise<{ userNotBefore: number | null; familyRevoked: boolean }>;
   /** Every unexpired revocation; used by jwt-push to (re)load its memory. */

@@ -154,6 +154,14 @@ describe('redis store', () => {
       expect(afterCheck).toMatch(/cmdstat_hget:calls=1,/);
       expect(afterCheck).not.toMatch(/cmdstat_(eval|get|hgetall):/);
 
+      // jwt-push's revocation: index entry, entry and message in one command.
+      await node.config('RESETSTAT');
+      await store.revocations.put(buildFamilyRevocation(user.id, randomUUID(), T0 + MINUTE), { publish: true });
+      const afterPut = await node.info('commandstats');
+      expect(afterPut).toMatch(/cmdstat_evalsha:calls=1,/);
+      expect(afterPut).toMatch(/cmdstat_zadd:calls=1,/);
+      expect(afterPut).toMatch(/cmdstat_publish:calls=1,/);
+
       await store.users.list({ limit: 10 });
       await store.users.getByEmail(user.email);
       await store.sessions.listByUser(user.id, T0);

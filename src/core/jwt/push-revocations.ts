@@ -109,9 +109,10 @@ export function createPushRevocations(config: ResolvedConfig): PushRevocations {
   const status = (): 'up' | 'down' | 'syncing' => (!feedUp ? 'down' : synced ? 'up' : 'syncing');
 
   async function publish(r: Revocation): Promise<void> {
-    await store.revocations.put(r);
+    // Written, then published (one script on a single Redis server): a message is never about an
+    // entry that an instance reloading after missing it could not find.
+    await store.revocations.put(r, { publish: true });
     remember(r);
-    await store.feed.publish(r);
   }
 
   return {

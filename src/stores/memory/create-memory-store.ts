@@ -9,6 +9,7 @@ import { createMemorySecretStore } from './secrets.js';
 import { createMemorySessionStore } from './sessions.js';
 import { sweepMemory } from './sweep.js';
 import { createMemoryUserStore } from './users.js';
+import { publishingRevocations } from '../common.js';
 
 /** Default number of records one `sweep` call may delete. */
 const DEFAULT_SWEEP_LIMIT = 1000;
@@ -32,7 +33,7 @@ export function createMemoryStore(): Store {
     users: createMemoryUserStore(context),
     sessions: createMemorySessionStore(context),
     refresh: createMemoryRefreshStore(context),
-    revocations: createMemoryRevocationStore(context),
+    revocations: publishingRevocations(createMemoryRevocationStore(context), feed),
     keys: createMemoryKeyStore(context),
     counters: createMemoryCounterStore(context),
     secrets: createMemorySecretStore(context),

@@ -86,7 +86,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     users: createPostgresUserStore(quotedSchema, run),
     sessions: createPostgresSessionStore(quotedSchema, run),
     refresh: createPostgresRefreshStore(quotedSchema, run),
-    revocations: createPostgresRevocationStore(quotedSchema, run),
+    revocations: createPostgresRevocationStore(quotedSchema, run, { channel: resolved.channel }),
     keys: createPostgresKeyStore(quotedSchema, run),
     counters: createPostgresCounterStore(quotedSchema, run),
     secrets: createPostgresSecretStore(quotedSchema, run),

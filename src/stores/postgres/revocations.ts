@@ -1,9 +1,10 @@
 import type { RevocationStore } from '../types.js';
+import { encodeFeedMessage } from '../feed-message.js';
 import { REVOCATION_COLUMNS, toRevocation } from './rows.js';
 import { all, statement, type Run } from './run.js';
 
 /** The PostgreSQL revocation store; keys are `u:<userId>` and `f:<familyId>`, as in every store. */
-export function createPostgresRevocationStore(schema: string, run: Run): RevocationStore {
+export function createPostgresRevocationStore(schema: string, run: Run, feed: { channel: string }): RevocationStore {
   // A later notBefore and a later expiry win; an earlier one never weakens the entry. One atomic UPSERT,
   // so concurrent puts from several instances cannot lose the maximum.
   const putUser = statement(
@@ -16,6 +17,11 @@ export function createPostgresRevocationStore(schema: string, run: Run): Revocat
     `INSERT INTO ${schema}.revocations (${REVOCATION_COLUMNS}) VALUES ($1, 'family', $2, $3, NULL, $4, $5)
      ON CONFLICT (key) DO UPDATE SET expires_at = GREATEST(revocations.expires_at, excluded.expires_at)`,
   );
+  // With `publish`: the UPSERT and its NOTIFY in one statement, hence one transaction: the message
+  // goes out at commit, when the entry is visible, and not at all if the write fails. One round trip.
+  const andNotify = (upsert: string) => statement(`WITH put AS (${upsert} RETURNING 1) SELECT pg_notify($6, $7) FROM put`);
+  const putUserAndNotify = andNotify(putUser.text);
+  const putFamilyAndNotify = andNotify(putFamily.text);
   const check = statement(
     `SELECT
        (SELECT not_before FROM ${schema}.revocations WHERE key = $1 AND kind = 'user' AND expires_at > $3) AS user_not_before,
@@ -24,20 +30,17 @@ export function createPostgresRevocationStore(schema: string, run: Run): Revocat
   const selectActive = statement(`SELECT ${REVOCATION_COLUMNS} FROM ${schema}.revocations WHERE expires_at > $1 ORDER BY created_at, key`);
 
   return {
-    put: (revocation) =>
-      revocation.kind === 'user'
-        ? run(
-            'revocations.put',
-            putUser,
-            [`u:${revocation.userId}`, revocation.userId, revocation.notBefore, revocation.expiresAt, revocation.createdAt],
-            () => undefined,
-          )
-        : run(
-            'revocations.put',
-            putFamily,
-            [`f:${revocation.familyId}`, revocation.userId, revocation.familyId, revocation.expiresAt, revocation.createdAt],
-            () => undefined,
-          ),
+    put: (revocation, options) => {
+      const values =
+        revocation.kind === 'user'
+          ? [`u:${revocation.userId}`, revocation.userId, revocation.notBefore, revocation.expiresAt, revocation.createdAt]
+          : [`f:${revocation.familyId}`, revocation.userId, revocation.familyId, revocation.expiresAt, revocation.createdAt];
+      if (options?.publish === true) {
+        const upsert = revocation.kind === 'user' ? putUserAndNotify : putFamilyAndNotify;
+        return run('revocations.put', upsert, [...values, feed.channel, encodeFeedMessage(revocation)], () => undefined);
+      }
+      return run('revocations.put', revocation.kind === 'user' ? putUser : putFamily, values, () => undefined);
+    },
 
     check: (userId, familyId, now) =>
       run(

@@ -85,7 +85,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     users: createRedisUserStore(context),
     sessions: createRedisSessionStore(context),
     refresh: createRedisRefreshStore(context),
-    revocations: createRedisRevocationStore(context),
+    revocations: createRedisRevocationStore(context, feed),
     keys: createRedisKeyStore(context),
     counters: createRedisCounterStore(context),
     secrets: createRedisSecretStore(context),

@@ -1,4 +1,5 @@
-import type { Revocation, RevocationStore } from '../types.js';
+import type { Feed, Revocation, RevocationStore } from '../types.js';
+import { encodeFeedMessage } from '../feed-message.js';
 import { CorruptRecordError, defineScript, type RedisContext } from './context.js';
 import { decodeRevocation, isEmpty, parseTime } from './records.js';
 import { compareText } from '../common.js';
@@ -10,7 +11,7 @@ import { EXPIRY_SLACK_MS, REMOVE_IF_DUE } from './scripts.js';
  * KEYS[1] the entry; ARGV kind, userId, notBefore (user) or familyId (family), expiresAt,
  * createdAt, slack ms.
  */
-const PUT_REVOCATION = defineScript(`
+const PUT_BODY = `
 local key = KEYS[1]
 if redis.call('EXISTS', key) == 0 then
   redis.call('HSET', key, 'userId', ARGV[2], 'createdAt', ARGV[5])
@@ -28,6 +29,19 @@ end
 local ttl = math.floor(tonumber(expiresAt) - tonumber(ARGV[5]) + tonumber(ARGV[6]))
 if ttl < 1 then ttl = 1 end
 if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+`;
+const PUT_REVOCATION = defineScript(`${PUT_BODY}return 1\n`);
+
+/**
+ * PUT_REVOCATION with its index entry and the feed message, in one step, for a single server or
+ * Sentinel only (the index and the entry are on different slots): the index entry first, then the
+ * entry, then PUBLISH, so a message is never about an entry a reload could miss, and nothing is
+ * published if the write fails. KEYS[1] the entry, KEYS[2] the index; ARGV as PUT_REVOCATION, then
+ * the index member, the channel and the message.
+ */
+const PUT_INDEX_AND_PUBLISH = defineScript(`
+redis.call('ZADD', KEYS[2], 'GT', ARGV[4], ARGV[7])
+${PUT_BODY}redis.call('PUBLISH', ARGV[8], ARGV[9])
 return 1
 `);
 
@@ -61,28 +75,36 @@ return {user[1], user[2], redis.call('HGET', KEYS[2], 'expiresAt')}
  * expired ones. The index entry is written first and only ever moves later (ZADD GT): every stored
  * entry is in the index, so a jwt-push reload never misses one.
  */
-export function createRedisRevocationStore(context: RedisContext): RevocationStore {
+export function createRedisRevocationStore(context: RedisContext, feed: Pick<Feed, 'publish'>): RevocationStore {
   const { client, keys, run, evaluate, isCluster } = context;
 
   return {
-    put: (revocation) =>
+    put: (revocation, options) =>
       run('revocations.put', async () => {
         const member = revocationMember(revocation);
-        const indexed = client.zadd(keys.revocationExpiry, 'GT', revocation.expiresAt, member);
-        // Cluster: the index may live on another node, so wait for it before writing the entry. One
-        // server: both commands go down the one connection in this order and Redis runs them in
-        // order, so the index is still written first, in one round trip instead of two.
-        if (isCluster) await indexed;
         const key = revocation.kind === 'user' ? keys.userRevocation(revocation.userId) : keys.familyRevocation(revocation.familyId);
-        const stored = evaluate(PUT_REVOCATION, [key], [
+        const args = [
           revocation.kind,
           revocation.userId,
           revocation.kind === 'user' ? revocation.notBefore : revocation.familyId,
           revocation.expiresAt,
           revocation.createdAt,
           EXPIRY_SLACK_MS,
-        ]);
+        ];
+        if (options?.publish === true && !isCluster) {
+          // One server: index, entry and message in one script, one round trip (jwt-push's logout path).
+          await evaluate(PUT_INDEX_AND_PUBLISH, [key, keys.revocationExpiry], [...args, member, keys.feedChannel, encodeFeedMessage(revocation)]);
+          return;
+        }
+        const indexed = client.zadd(keys.revocationExpiry, 'GT', revocation.expiresAt, member);
+        // Cluster: the index may live on another node, so wait for it before writing the entry. One
+        // server: both commands go down the one connection in this order and Redis runs them in
+        // order, so the index is still written first, in one round trip instead of two.
+        if (isCluster) await indexed;
+        const stored = evaluate(PUT_REVOCATION, [key], args);
         await Promise.all([indexed, stored]);
+        // Cluster: written, then published (a script may not span the slots).
+        if (options?.publish === true) await feed.publish(revocation);
       }),
 
     check: (userId, familyId, now) =>

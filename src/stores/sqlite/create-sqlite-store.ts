@@ -12,6 +12,7 @@ import { createSqliteSecretStore } from './secrets.js';
 import { createSqliteSessionStore } from './sessions.js';
 import { createSqliteSweep } from './sweep.js';
 import { createSqliteUserStore } from './users.js';
+import { publishingRevocations } from '../common.js';
 
 /**
  * Where the SQLite store keeps its data: a file path (or `:memory:`), or a database you opened;
@@ -73,7 +74,7 @@ function buildStore(db: Database.Database, ownsDatabase: boolean, feedPollMs: nu
     users: createSqliteUserStore(db, run),
     sessions: createSqliteSessionStore(db, run),
     refresh: createSqliteRefreshStore(db, run),
-    revocations: createSqliteRevocationStore(db, run),
+    revocations: publishingRevocations(createSqliteRevocationStore(db, run), feed),
     keys: createSqliteKeyStore(db, run),
     counters: createSqliteCounterStore(db, run),
     secrets: createSqliteSecretStore(db, run),

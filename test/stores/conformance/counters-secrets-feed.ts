@@ -79,6 +79,36 @@ export function describeCountersSecretsFeed(makeStore: MakeStore): void {
       await unsubscribe();
     }));
 
+    it('put with publish writes, then publishes: a read started when the message arrives finds the entry; a plain put sends nothing', withStore(makeStore, async (store) => {
+      const received: FeedMessage[] = [];
+      const statuses: string[] = [];
+      const readsOnArrival: Array<Promise<{ userNotBefore: number | null; familyRevoked: boolean }>> = [];
+      const unsubscribe = await store.feed.subscribe(
+        (message) => {
+          received.push(message);
+          if (message.kind === 'user') readsOnArrival.push(store.revocations.check(message.userId, randomUUID(), T0));
+          else readsOnArrival.push(store.revocations.check(message.userId, message.familyId, T0));
+        },
+        (status) => statuses.push(status),
+      );
+      await vi.waitFor(() => expect(statuses).toContain('up'));
+      const quiet = buildFamilyRevocation(randomUUID(), randomUUID());
+      await store.revocations.put(quiet);
+      const user = buildUserRevocation(randomUUID(), T0 + 5);
+      const family = buildFamilyRevocation(randomUUID(), randomUUID());
+      await store.revocations.put(user, { publish: true });
+      await store.revocations.put(family, { publish: true });
+      await vi.waitFor(() => expect(received).toHaveLength(2));
+      expect(received).toEqual([user, family]);
+      expect(await Promise.all(readsOnArrival)).toEqual([
+        { userNotBefore: T0 + 5, familyRevoked: false },
+        { userNotBefore: null, familyRevoked: true },
+      ]);
+      const active = await store.revocations.listActive(T0);
+      expect(active).toEqual(expect.arrayContaining([quiet, user, family]));
+      await unsubscribe();
+    }));
+
     it('stops delivering to a subscriber after it unsubscribes', withStore(makeStore, async (store) => {
       const gone: FeedMessage[] = [];
       const staying: FeedMessage[] = [];

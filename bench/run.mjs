@@ -7,6 +7,7 @@
 //   BENCH_USERS=10000  distinct users                BENCH_ONLY=floor,postures,peers,propagation,login,memory
 //   BENCH_CELLS=jwt    only posture/peer cells whose id contains one of these (comma-separated)
 //   BENCH_DEV=1        write bench/results/dev.json only (no latest.json, no docs)
+//   BENCH_PAIR_ROUNDS=3, BENCH_PAIR_DURATION=2.5, BENCH_PAIR_WARMUP=0.25: the warm rounds of posture cells
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,10 @@ const env = process.env;
 const settings = {
   durationSec: Number(env.BENCH_DURATION ?? 5),
   warmupSec: Number(env.BENCH_WARMUP ?? 1),
+  // Posture cells, warm: this many rounds of (baseline, authenticated), each run this long.
+  pairRounds: Number(env.BENCH_PAIR_ROUNDS ?? 3),
+  pairDurationSec: Number(env.BENCH_PAIR_DURATION ?? 2.5),
+  pairWarmupSec: Number(env.BENCH_PAIR_WARMUP ?? 0.25),
   users: Number(env.BENCH_USERS ?? 10_000),
   revocations: Number(env.BENCH_REVOCATIONS ?? 200),
   memoryEntries: Number(env.BENCH_MEMORY_ENTRIES ?? 100_000),

@@ -81,10 +81,20 @@ export async function runPostureCell(cell, settings) {
     if (check.status !== 200) throw new Error(`${cell.id}: a seeded credential was refused (${check.status}): ${check.body.slice(0, 200)}`);
     const warmSource = credentialSource('warm', cell.warm);
     const common = { port: server.port, header: cell.header, durationSec, warmupSec };
-    const baseBefore = await measured(server, { ...common, path: cell.basePath ?? '/healthz', source: warmSource }, cell.storePid);
+    const basePath = cell.basePath ?? '/healthz';
     const primed = await prime({ port: server.port, path: cell.authPath, header: cell.header, source: warmSource });
     if (primed.non2xx > 0 || primed.errors > 0) throw new Error(`${cell.id}: priming pass had ${primed.non2xx} non-2xx, ${primed.errors} errors`);
-    const warm = await measured(server, { ...common, path: cell.authPath, source: warmSource }, cell.storePid);
+    // Warm: rounds of (baseline, authenticated) back to back; each round's ratio compares two runs a
+    // few seconds apart, and the cell's ratio is the median round, so a burst of load from the
+    // machine's neighbours moves one round, not the figure.
+    const round = { ...common, durationSec: settings.pairDurationSec, warmupSec: settings.pairWarmupSec };
+    const baseRuns = [];
+    const warmRuns = [];
+    for (let i = 0; i < settings.pairRounds; i++) {
+      baseRuns.push(await measured(server, { ...round, path: basePath, source: warmSource }, cell.storePid));
+      warmRuns.push(await measured(server, { ...round, path: cell.authPath, source: warmSource }, cell.storePid));
+    }
+    const warm = meanRun(warmRuns);
     let cold = null;
     if (cell.mintCold) {
       // A short probe (its own fresh credentials) estimates the cold rate; the pool is sized from it.
@@ -109,8 +119,13 @@ export async function runPostureCell(cell, settings) {
         short: result.seconds < durationSec * 0.95,
       };
     }
-    const baseAfter = await measured(server, { ...common, path: cell.basePath ?? '/healthz', source: warmSource }, cell.storePid);
-    return { id: cell.id, baseBefore, baseAfter, warm, cold, primed };
+    const pairs = baseRuns.map((base, i) => ({
+      baseRps: base.rps,
+      warmRps: warmRuns[i].rps,
+      ratio: warmRuns[i].rps / base.rps,
+      cpuRatio: warmRuns[i].serverCpuUsPerRequest > 0 ? base.serverCpuUsPerRequest / warmRuns[i].serverCpuUsPerRequest : null,
+    }));
+    return { id: cell.id, base: meanRun(baseRuns), pairs, warm, cold, primed };
   } finally {
     await server.stop();
   }
@@ -118,24 +133,34 @@ export async function runPostureCell(cell, settings) {
 
 /** Ratios of a cell: the baseline is the mean of the two baseline runs around it. */
 export function ratios(cellResult) {
-  const { baseBefore, baseAfter, warm, cold } = cellResult;
-  const baseRps = (baseBefore.rps + baseAfter.rps) / 2;
-  const baseP99 = (baseBefore.p99 + baseAfter.p99) / 2;
-  const baseCpu = (baseBefore.serverCpuUsPerRequest + baseAfter.serverCpuUsPerRequest) / 2;
-  const shape = (r) =>
+  const { warm, cold, pairs } = cellResult;
+  // Posture cells: the paired rounds' baseline; peers: the mean of the baselines before and after.
+  const bases = cellResult.base ? [cellResult.base] : [cellResult.baseBefore, cellResult.baseAfter];
+  const mean = (key) => bases.reduce((sum, b) => sum + b[key], 0) / bases.length;
+  const baseRps = mean('rps');
+  const baseP99 = mean('p99');
+  const baseCpu = mean('serverCpuUsPerRequest');
+  const median = (values) => {
+    const sorted = values.filter((v) => typeof v === 'number').sort((a, b) => a - b);
+    if (sorted.length === 0) return null;
+    const middle = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  };
+  const shape = (r, paired) =>
     r === null
       ? null
       : {
           rps: r.rps,
-          ratio: r.rps / baseRps,
+          ratio: paired ? median(pairs.map((p) => p.ratio)) : r.rps / baseRps,
+          ratioRange: paired ? [Math.min(...pairs.map((p) => p.ratio)), Math.max(...pairs.map((p) => p.ratio))] : null,
           p99: r.p99,
           p99Ratio: baseP99 > 0 ? r.p99 / baseP99 : null,
           cpuUs: r.serverCpuUsPerRequest,
           storeCpuUs: r.storeCpuUsPerRequest,
           // The CPU-bound ceiling of the ratio: baseline CPU per request ÷ this shape's.
-          cpuRatio: r.serverCpuUsPerRequest > 0 ? baseCpu / r.serverCpuUsPerRequest : null,
+          cpuRatio: paired ? median(pairs.map((p) => p.cpuRatio)) : r.serverCpuUsPerRequest > 0 ? baseCpu / r.serverCpuUsPerRequest : null,
         };
-  return { baseRps, baseP99, baseCpuUs: baseCpu, warm: shape(warm), cold: shape(cold) };
+  return { baseRps, baseP99, baseCpuUs: baseCpu, warm: shape(warm, Array.isArray(pairs) && pairs.length > 0), cold: shape(cold, false) };
 }
 
 /** Mean of several runs of one shape (req/s, latency, CPU per request). */

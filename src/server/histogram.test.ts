@@ -57,6 +57,8 @@ describe('createSeriesHistogram', () => {
   it('hands out one series per label set, and resetMetrics zeroes them', async () => {
     const registry = new Registry();
     const histogram = createSeriesHistogram({ name: 'y_seconds', help: 'y', labelNames: ['op'], buckets: [1], registers: [registry] });
+    expect(histogram.series({ op: 'a' })).toBe(histogram.series({ op: 'a' }));
+    expect(histogram.series({ op: 'a' })).not.toBe(histogram.series({ op: 'b' }));
     histogram.series({ op: 'a' }).observe(0.5);
     histogram.series({ op: 'a' }).observe(0.5);
     expect(await registry.metrics()).toContain('y_seconds_count{op="a"} 2');

@@ -8,7 +8,7 @@ export interface HistogramSeries {
 
 /** A Prometheus histogram whose series are looked up once and then observed without label handling. */
 export interface SeriesHistogram<L extends string> {
-  /** The series for these label values (created at first use, all zero). Keep it: observing it is a few additions. */
+  /** The series for these label values (created at first use, all zero; the same handle every time). Observing it is a bucket search and three additions. */
   series(labels: Readonly<Record<L, string>>): HistogramSeries;
 }
 
@@ -24,6 +24,8 @@ export interface SeriesHistogramOptions<L extends string> {
 
 interface SeriesState {
   labels: Record<string, string>;
+  /** The handle `series()` returns for these labels, made once. */
+  handle: HistogramSeries;
   /** Non-cumulative counts per upper bound. */
   counts: number[];
   sum: number;
@@ -102,24 +104,28 @@ export function createSeriesHistogram<L extends string>(options: SeriesHistogram
   return {
     series(labels) {
       const key = labelNames.map((name) => labels[name]).join('\u0000');
-      let state = all.get(key);
-      if (state === undefined) {
-        const own: Record<string, string> = {};
-        for (const name of labelNames) own[name] = labels[name];
-        state = { labels: own, counts: bounds.map(() => 0), sum: 0, count: 0 };
-        all.set(key, state);
-      }
-      const series = state;
-      return {
-        observe(value) {
-          if (!Number.isFinite(value)) return;
-          let i = 0;
-          while (i < bounds.length && value > bounds[i]!) i += 1;
-          if (i < bounds.length) series.counts[i]! += 1;
-          series.sum += value;
-          series.count += 1;
+      const known = all.get(key);
+      if (known !== undefined) return known.handle;
+      const own: Record<string, string> = {};
+      for (const name of labelNames) own[name] = labels[name];
+      const state: SeriesState = {
+        labels: own,
+        counts: bounds.map(() => 0),
+        sum: 0,
+        count: 0,
+        handle: {
+          observe(value) {
+            if (!Number.isFinite(value)) return;
+            let i = 0;
+            while (i < bounds.length && value > bounds[i]!) i += 1;
+            if (i < bounds.length) state.counts[i]! += 1;
+            state.sum += value;
+            state.count += 1;
+          },
         },
       };
+      all.set(key, state);
+      return state.handle;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import { createSeriesHistogram, type HistogramSeries } from './histogram.js';
+import { createSeriesHistogram } from './histogram.js';
 import type { Mode } from '../core/config.js';
 import type { Tessera } from '../core/tessera.js';
 import { AUTH_DECISIONS, observeAuthDecisions, type AuthDecision } from '../http/auth-decisions.js';
@@ -99,8 +99,6 @@ export function createServerMetrics(options: { mode: Mode; store: string }): Ser
     buckets: STORE_BUCKETS,
     registers,
   });
-  // Store operations are a fixed set: each resolves its series once.
-  const storeSeries = new Map<string, HistogramSeries>();
   const storeErrors = new Counter({
     name: 'tessera_store_errors_total',
     help: 'Store calls that threw (the request then fails closed with 503), by operation.',
@@ -188,12 +186,7 @@ export function createServerMetrics(options: { mode: Mode; store: string }): Ser
     },
     storeObserver: {
       call(op, seconds, failed) {
-        let series = storeSeries.get(op);
-        if (series === undefined) {
-          series = storeCalls.series({ op });
-          storeSeries.set(op, series);
-        }
-        series.observe(seconds);
+        storeCalls.series({ op }).observe(seconds);
         if (failed) storeErrors.inc({ op });
       },
       sessionsCreated(count) {

@@ -6,6 +6,8 @@ import { affected, all, statement, type Run } from './run.js';
 
 /** A `getWithUser` row as an array: the active columns, then the token hash the batch is keyed by. */
 type JoinedTuple = [...ActiveSessionTuple<string[], boolean>, string];
+/** Where the token hash sits in a JoinedTuple: right after the active columns. */
+const TOKEN_HASH_AT = ACTIVE_SESSION_COLUMNS.split(',').length;
 
 /** The PostgreSQL session store; statement texts are built here, once. */
 export function createPostgresSessionStore(schema: string, run: Run): SessionStore {
@@ -39,7 +41,7 @@ export function createPostgresSessionStore(schema: string, run: Run): SessionSto
     const earliest = Math.min(...calls.map((c) => c.now));
     const rows = await run('sessions.getWithUser', selectWithUser, [hashes, earliest], (result) => {
       const byHash = new Map<string, JoinedTuple>();
-      for (const row of result.rows as unknown as JoinedTuple[]) byHash.set(row[10], row);
+      for (const row of result.rows as unknown as JoinedTuple[]) byHash.set(row[TOKEN_HASH_AT] as string, row);
       return byHash;
     });
     // Each call gets its own objects, even when two calls asked for the same session.

@@ -1,5 +1,5 @@
 import { StoreError } from '../../core/errors.js';
-import type { SessionStore, SessionWithUser } from '../types.js';
+import type { ActiveSession, SessionStore, SessionWithUser } from '../types.js';
 import { defineScript, ttlMs, type RedisContext } from './context.js';
 import {
   ACTIVE_SESSION_FIELDS,
@@ -91,16 +91,19 @@ return {1, v[1], v[2], v[3], v[4]}
 export function createRedisSessionStore(context: RedisContext): SessionStore {
   const { client, keys, run, evaluate, isCluster } = context;
 
-  /** Decodes the joined pair of HMGET replies, or null when the session is not live at `now` or its user is gone. */
-  function joined(sessionValues: unknown, userValues: unknown, now: number): SessionWithUser | null {
-    const sessionHash = fromValues(ACTIVE_SESSION_FIELDS, sessionValues);
-    if (isEmpty(sessionHash)) return null;
-    const session = decodeActiveSession(sessionHash);
-    if (!isSessionLive(session, now)) return null;
-    // A user that is gone: the script answers an empty list, HMGET on Cluster all nils.
-    const userHash = Array.isArray(userValues) && userValues.length === 0 ? {} : fromValues(ACTIVE_USER_FIELDS, userValues);
-    if (isEmpty(userHash)) return null;
-    const user = decodeActiveUser(userHash);
+  /** The session from its HMGET reply, or null when it is gone or not live at `now`. */
+  function liveSession(values: unknown, now: number): ActiveSession | null {
+    const hash = fromValues(ACTIVE_SESSION_FIELDS, values);
+    if (isEmpty(hash)) return null;
+    const session = decodeActiveSession(hash);
+    return isSessionLive(session, now) ? session : null;
+  }
+
+  /** The pair, given the user's HMGET reply; null when the user is gone (the script answers an empty list, HMGET all nils). */
+  function withUser(session: ActiveSession, userValues: unknown): SessionWithUser | null {
+    const hash = Array.isArray(userValues) && userValues.length === 0 ? {} : fromValues(ACTIVE_USER_FIELDS, userValues);
+    if (isEmpty(hash)) return null;
+    const user = decodeActiveUser(hash);
     return user.id === session.userId ? { session, user } : null;
   }
 
@@ -135,14 +138,11 @@ export function createRedisSessionStore(context: RedisContext): SessionStore {
           const reply = await evaluate(GET_SESSION_WITH_USER, [key], keys.userKeyParts);
           if (reply === null) return null;
           if (!Array.isArray(reply)) throw new TypeError('unexpected reply');
-          return joined(reply[0], reply[1], now);
+          const session = liveSession(reply[0], now);
+          return session === null ? null : withUser(session, reply[1]);
         }
-        const sessionValues = await client.hmget(key, ...ACTIVE_SESSION_FIELDS);
-        const sessionHash = fromValues(ACTIVE_SESSION_FIELDS, sessionValues);
-        if (isEmpty(sessionHash)) return null;
-        const session = decodeActiveSession(sessionHash);
-        if (!isSessionLive(session, now)) return null;
-        return joined(sessionValues, await client.hmget(keys.user(session.userId), ...ACTIVE_USER_FIELDS), now);
+        const session = liveSession(await client.hmget(key, ...ACTIVE_SESSION_FIELDS), now);
+        return session === null ? null : withUser(session, await client.hmget(keys.user(session.userId), ...ACTIVE_USER_FIELDS));
       }),
 
     touch: (tokenHash, lastSeenAt, idleExpiresAt) =>

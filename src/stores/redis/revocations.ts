@@ -58,16 +58,6 @@ return 1
 `);
 
 /**
- * The per-request check of jwt-denylist in one command, for a single server or Sentinel only (the
- * two entries live on different slots, which a Cluster script may not span). KEYS[1] the user's
- * entry, KEYS[2] the family's. Returns {notBefore, userExpiresAt, familyExpiresAt}, nil for absent.
- */
-const CHECK_REVOCATIONS = defineScript(`
-local user = redis.call('HMGET', KEYS[1], 'notBefore', 'expiresAt')
-return {user[1], user[2], redis.call('HGET', KEYS[2], 'expiresAt')}
-`);
-
-/**
  * The Redis revocation store. A user's not-before entry is `P{u:<id>}:revoked` (on the user's
  * slot); a family's is `P revoked-family:<id>` (keyed by the family alone, as in every store). Both
  * have a native TTL. `P revocations:expiry` indexes every entry (`u:<id>`, `f:<id>`) by expiry, so
@@ -111,12 +101,14 @@ export function createRedisRevocationStore(context: RedisContext, feed: Pick<Fee
       run('revocations.check', async () => {
         const userKey = keys.userRevocation(userId);
         const familyKey = keys.familyRevocation(familyId);
-        // One server: one script, one command (the hot path of jwt-denylist: each command costs
-        // ioredis about as much as the script). Cluster: two slots, two reads in one round trip
-        // (auto-pipelining sends them together).
-        const [notBefore, userExpiresAt, familyExpiresAt] = isCluster
-          ? await Promise.all([client.hmget(userKey, 'notBefore', 'expiresAt'), client.hget(familyKey, 'expiresAt')]).then(([user, family]) => [user[0], user[1], family])
-          : checkReply(await evaluate(CHECK_REVOCATIONS, [userKey, familyKey], []));
+        // Two native reads in one round trip (auto-pipelining sends them together), on every
+        // topology. Not a script: Redis spends ~5.7 µs on an EVALSHA of these two reads against
+        // ~0.5 µs each for the reads themselves, and on a small machine Redis shares the cores
+        // with the server (measured: reference-server ratio 0.81 with the script, 0.90 without).
+        const [[notBefore, userExpiresAt], familyExpiresAt] = await Promise.all([
+          client.hmget(userKey, 'notBefore', 'expiresAt'),
+          client.hget(familyKey, 'expiresAt'),
+        ]);
         const userLive = notBefore != null && userExpiresAt != null && parseTime(userExpiresAt, 'revocation') > now;
         return {
           userNotBefore: userLive ? parseTime(notBefore, 'revocation') : null,
@@ -178,13 +170,4 @@ export async function sweepRevocations(context: RedisContext, now: number, max: 
     rescored.length > 0 ? client.zadd(keys.revocationExpiry, 'GT', ...rescored) : undefined,
   ]);
   return { processed: due.length, deleted };
-}
-
-/** The reply of CHECK_REVOCATIONS: three strings or nulls. */
-function checkReply(reply: unknown): Array<string | null> {
-  if (!Array.isArray(reply) || reply.length > 3 || !reply.every((value) => value === null || typeof value === 'string')) {
-    throw new CorruptRecordError('revocation');
-  }
-  // Redis cuts a script's array at its first nil: a missing entry shortens the reply.
-  return [reply[0] ?? null, reply[1] ?? null, reply[2] ?? null];
 }

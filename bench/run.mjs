@@ -3,11 +3,12 @@
 // Prints one table, writes bench/results/latest.json and docs/benchmarks.md.
 //
 // Environment (for development; the defaults are the full run):
-//   BENCH_DURATION=5   seconds per measured cell     BENCH_WARMUP=1   seconds of warm-up per cell
-//   BENCH_USERS=10000  distinct users                BENCH_ONLY=floor,postures,peers,propagation,login,memory
+//   BENCH_DURATION=4   seconds per measured cell     BENCH_WARMUP=1   seconds of warm-up per cell
+//   BENCH_USERS=10000  distinct users                BENCH_ONLY=floor,postures,lookupFloor,peers,propagation,login,memory
 //   BENCH_CELLS=jwt    only posture/peer cells whose id contains one of these (comma-separated)
 //   BENCH_DEV=1        write bench/results/dev.json only (no latest.json, no docs)
 //   BENCH_PAIR_ROUNDS=3, BENCH_PAIR_DURATION=2.5, BENCH_PAIR_WARMUP=0.25: the warm rounds of posture cells
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,8 @@ import { performance } from 'node:perf_hooks';
 import { measureCryptoFloor } from './lib/crypto-floor.mjs';
 import { measureInProcess } from './lib/in-process.mjs';
 import { measureLogin } from './lib/login.mjs';
-import { runPeerGroup, runPostureCell, mintPool } from './lib/postures.mjs';
+import { runFloorCell, runPeerGroup, runPostureCell, mintPool } from './lib/postures.mjs';
+import { FLOOR_ROUTES, seedFloor } from './lib/lookup-floor.mjs';
 import { measurePropagation } from './lib/propagation.mjs';
 import { killChildrenNow, runChildScript, stopChildren } from './lib/procs.mjs';
 import { machineInfo, renderReport } from './lib/report.mjs';
@@ -25,7 +27,7 @@ import { load } from './lib/dist.mjs';
 
 const env = process.env;
 const settings = {
-  durationSec: Number(env.BENCH_DURATION ?? 5),
+  durationSec: Number(env.BENCH_DURATION ?? 4),
   warmupSec: Number(env.BENCH_WARMUP ?? 1),
   // Posture cells, warm: this many rounds of (baseline, authenticated), each run this long.
   pairRounds: Number(env.BENCH_PAIR_ROUNDS ?? 3),
@@ -37,7 +39,7 @@ const settings = {
   coldMintBudgetMs: Number(env.BENCH_MINT_BUDGET_MS ?? 4000),
   connections: 100,
 };
-const only = new Set((env.BENCH_ONLY ?? 'floor,postures,peers,propagation,login,memory').split(',').map((s) => s.trim()));
+const only = new Set((env.BENCH_ONLY ?? 'floor,postures,lookupFloor,peers,propagation,login,memory').split(',').map((s) => s.trim()));
 const cellFilter = env.BENCH_CELLS ? env.BENCH_CELLS.split(',').map((s) => s.trim()) : null;
 const dev = env.BENCH_DEV === '1';
 const wanted = (id) => cellFilter === null || cellFilter.some((f) => id.includes(f));
@@ -238,6 +240,27 @@ async function main() {
       out[cell.id] = { ...result, inProcess, target: cell.target };
     }
     return out;
+  });
+
+  await section('lookupFloor', async () => {
+    const { url: sqliteUrl } = await stores.get('sqlite');
+    const { url: redisUrl, pid } = await service('redis');
+    const sqlitePath = join(workDir, 'floor.db');
+    const tokens = Array.from({ length: settings.users }, () => randomBytes(32).toString('base64url'));
+    log(`lookup floor: seeding ${tokens.length} keys into SQLite and Redis…`);
+    await seedFloor({ sqlitePath, redisUrl, tokens });
+    log('lookup floor: /healthz and each floor route, in rounds…');
+    const routes = FLOOR_ROUTES;
+    const measured = await runFloorCell(
+      {
+        spec: { kind: 'floor', mode: 'session', store: sqliteUrl, sqlitePath, redisUrl },
+        paths: routes.map((r) => r.path),
+        warm: tokens.map((t) => `Bearer ${t}`),
+        storePid: pid,
+      },
+      settings,
+    );
+    return Object.fromEntries(routes.map((r) => [r.id, { ...measured[r.path], path: r.path, what: r.what, bounds: r.bounds }]));
   });
 
   await section('peers', async () => {

@@ -131,6 +131,47 @@ export async function runPostureCell(cell, settings) {
   }
 }
 
+/**
+ * The lookup-floor routes (lookup-floor.mjs) on one server: every route checked once (nothing to
+ * prime: no route caches anything), then rounds of /healthz followed by each route, each run as long
+ * as a posture's warm round. Each route's result has the shape of `runPostureCell`'s (its pairs
+ * against the round's /healthz; no cold run).
+ * @param {{ spec: object, paths: string[], warm: string[], storePid?: number }} cell  warm: `Bearer …` values
+ */
+export async function runFloorCell(cell, settings) {
+  const server = await startServerProcess(cell.spec);
+  try {
+    const header = 'authorization';
+    for (const path of cell.paths) {
+      const check = await getOnce(server.port, path, { [header]: cell.warm[0] });
+      if (check.status !== 200) throw new Error(`floor ${path}: answered ${check.status}: ${check.body.slice(0, 200)}`);
+    }
+    const source = credentialSource('warm', cell.warm);
+    const round = { port: server.port, header, durationSec: settings.pairDurationSec, warmupSec: settings.pairWarmupSec, source };
+    const baseRuns = [];
+    const runs = new Map(cell.paths.map((path) => [path, []]));
+    for (let i = 0; i < settings.pairRounds; i++) {
+      baseRuns.push(await measured(server, { ...round, path: '/healthz' }, cell.storePid));
+      for (const path of cell.paths) runs.get(path).push(await measured(server, { ...round, path }, cell.storePid));
+    }
+    const base = meanRun(baseRuns);
+    return Object.fromEntries(
+      cell.paths.map((path) => {
+        const pathRuns = runs.get(path);
+        const pairs = baseRuns.map((b, i) => ({
+          baseRps: b.rps,
+          warmRps: pathRuns[i].rps,
+          ratio: pathRuns[i].rps / b.rps,
+          cpuRatio: pathRuns[i].serverCpuUsPerRequest > 0 ? b.serverCpuUsPerRequest / pathRuns[i].serverCpuUsPerRequest : null,
+        }));
+        return [path, { id: path, base, pairs, warm: meanRun(pathRuns), cold: null }];
+      }),
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
 /** Ratios of a cell: the baseline is the mean of the two baseline runs around it. */
 export function ratios(cellResult) {
   const { warm, cold, pairs } = cellResult;

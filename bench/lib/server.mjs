@@ -5,6 +5,7 @@
 //   { kind: 'tessera-express', mode, store, algorithm?, jwtSecret? } Express + tesseraRouter + requireAuth
 //   { kind: 'better-auth', sqlitePath, secret }                    Fastify + better-auth getSession
 //   { kind: 'tessera-fastify', mode, store, ... }                  Fastify + tesseraFastify + requireAuth
+//   { kind: 'floor', store, sqlitePath, redisUrl }                  the reference app + the floor routes (lookup-floor.mjs)
 // Baseline (no auth): the reference server's GET /healthz; the peers' apps a plain framework route
 // GET /ping. Authenticated route: the reference server's /auth/me, the peers' /me.
 // Messages: parent → 'stats' (replies { cpu, memory }), 'stop' (closes and exits).
@@ -159,6 +160,25 @@ async function startBetterAuth() {
   };
 }
 
+/** The reference server's app (what `startServer` serves) with the lookup-floor routes added. */
+async function startFloor() {
+  const { buildApp } = await load('server/app.js');
+  const { installFloorRoutes } = await import('./lookup-floor.mjs');
+  const { store, tessera } = await openTessera();
+  const app = await buildApp({ tessera, logLevel: 'warn' });
+  const floor = await installFloorRoutes(app, { tessera, sqlitePath: spec.sqlitePath, redisUrl: spec.redisUrl });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    port: app.server.address().port,
+    close: async () => {
+      await app.close();
+      await floor.close();
+      await tessera.close();
+      await store.close();
+    },
+  };
+}
+
 let inspectorSession;
 async function profile(action, file) {
   const inspector = await import('node:inspector/promises');
@@ -183,6 +203,7 @@ const starters = {
   'tessera-express': startTesseraExpress,
   'tessera-fastify': startTesseraFastify,
   'better-auth': startBetterAuth,
+  floor: startFloor,
 };
 
 let cpuMark = process.cpuUsage();

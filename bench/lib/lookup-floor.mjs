@@ -1,0 +1,143 @@
+// Section "lookup floor": the reference server's own /healthz answered after one raw operation and
+// nothing else, measured like the posture cells (rounds against /healthz, same load, same run). Each
+// route is the least a posture's request could cost on this machine: a posture cannot beat the
+// floor of the work it must do, so a target above its floor is beyond the machine, not the code.
+//
+// The parent seeds the data (`seedFloor`); the server process (bench/lib/server.mjs, kind `floor`)
+// builds the reference app and adds the routes (`installFloorRoutes`). Every route answers exactly
+// what /healthz answers, except `response`, which answers what /auth/me answers; a miss is a 500,
+// which the benchmark counts as a failure.
+import { load } from './dist.mjs';
+
+const PREFIX = 'bench-floor:';
+const VALUE = 'v'.repeat(150);
+const SESSION_FIELDS = ['id', 'userId', 'createdAt', 'lastSeenAt', 'idleExpiresAt', 'absoluteExpiresAt'];
+const USER_FIELDS = ['id', 'email', 'roles', 'disabled'];
+
+/**
+ * The shape of the Redis session lookup (src/stores/redis/sessions.ts, GET_SESSION_WITH_USER): the
+ * session's fields, then its user's, in one script. KEYS[1] the session; ARGV[1] the user key prefix.
+ */
+const SESSION_WITH_USER = `
+local s = redis.call('HMGET', KEYS[1], ${SESSION_FIELDS.map((f) => `'${f}'`).join(', ')})
+if not s[2] then return false end
+return {s, redis.call('HMGET', ARGV[1] .. s[2], ${USER_FIELDS.map((f) => `'${f}'`).join(', ')})}
+`;
+
+/** The floor routes: path, what it does, and which targets it bounds (cell ids of section 1). */
+export const FLOOR_ROUTES = [
+  {
+    id: 'response',
+    path: '/floor/response',
+    what: "/auth/me's answer (its headers, a body of the same shape and length), no authentication",
+    bounds: ['jwt/EdDSA/sqlite', 'jwt-push/redis'],
+  },
+  {
+    id: 'sqlite-read',
+    path: '/floor/sqlite-read',
+    what: 'SHA-256 of the bearer value, then one better-sqlite3 read by primary key (prepared, raw row) in a 10 000-row WAL file',
+    bounds: ['session/sqlite'],
+  },
+  {
+    id: 'redis-two-reads',
+    path: '/floor/redis-two-reads',
+    what: "SHA-256, then HMGET + HGET in one round trip: jwt-denylist's per-request check without the JWT",
+    bounds: ['jwt-denylist/redis'],
+  },
+  {
+    id: 'redis-session-script',
+    path: '/floor/redis-session-script',
+    what: "SHA-256, then one script reading a session hash's 6 fields and its user's 4 (Tessera's one-round-trip session lookup)",
+    bounds: ['session/redis'],
+  },
+];
+
+/** Which floor route bounds a target cell, if any. */
+export function floorFor(cellId) {
+  return FLOOR_ROUTES.find((route) => route.bounds.includes(cellId));
+}
+
+/** Writes the data every floor route reads, keyed by SHA-256 of each token (the bearer value's). */
+export async function seedFloor({ sqlitePath, redisUrl, tokens }) {
+  const { hashToken } = await load('core/crypto.js');
+  const { default: Database } = await import('better-sqlite3');
+  const { Redis } = await import('ioredis');
+  const hashes = tokens.map((token) => hashToken(token));
+  const db = new Database(sqlitePath);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT NOT NULL)');
+    const insert = db.prepare('INSERT INTO kv (k, v) VALUES (?, ?)');
+    db.transaction(() => {
+      for (const hash of hashes) insert.run(hash, VALUE);
+    })();
+  } finally {
+    db.close();
+  }
+  const redis = new Redis(redisUrl);
+  try {
+    for (let i = 0; i < hashes.length; i += 500) {
+      const pipeline = redis.pipeline();
+      for (const hash of hashes.slice(i, i + 500)) {
+        const userId = `user-${hash.slice(0, 16)}`;
+        pipeline.hset(`${PREFIX}s:${hash}`, { id: hash.slice(0, 22), userId, createdAt: 1, lastSeenAt: 1, idleExpiresAt: 9e12, absoluteExpiresAt: 9e12 });
+        pipeline.hset(`${PREFIX}u:${userId}`, { id: userId, email: `${userId}@bench.test`, roles: '[]', disabled: '0' });
+      }
+      await pipeline.exec();
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Adds the floor routes to the reference app (before it listens). Returns what to close. */
+export async function installFloorRoutes(app, { tessera, sqlitePath, redisUrl }) {
+  const { createRoutes, withSecurityHeaders } = await load('http/routes/index.js');
+  const { sendHttpResponse, toHttpRequest } = await load('adapters/fastify/translate.js');
+  const { hashToken } = await load('core/crypto.js');
+  const { jsonText } = await load('http/respond.js');
+  const { default: Database } = await import('better-sqlite3');
+  const { Redis } = await import('ioredis');
+
+  const health = createRoutes(tessera).find((route) => route.method === 'GET' && route.path === '/healthz');
+  const db = new Database(sqlitePath, { readonly: true });
+  const read = db.prepare('SELECT v FROM kv WHERE k = ?').raw(true);
+  const redis = new Redis(redisUrl, { enableAutoPipelining: true });
+  redis.defineCommand('floorSessionWithUser', { numberOfKeys: 1, lua: SESSION_WITH_USER });
+  // An answer of /auth/me's shape and length (ids, email, ISO dates as the route writes them).
+  const meText = JSON.stringify({
+    user: { id: '0193a0b0-7c1e-7cc2-9a0e-3f1c2b4d5e6f', email: 'user-0000000000001234@bench.test', roles: [] },
+    session: { id: 'AbCdEfGhIjKlMnOpQrStUv', created_at: '2026-11-27T17:30:00.000Z', expires_at: '2026-11-27T17:40:00.000Z' },
+    mode: 'jwt',
+  });
+
+  const tokenHash = (request) => hashToken((request.headers.authorization ?? '').slice('Bearer '.length));
+  const asHealthz = async (request, reply) => sendHttpResponse(reply, await health.handle(toHttpRequest(request)));
+  const miss = () => {
+    throw new Error('floor: seeded key not found');
+  };
+
+  app.get('/floor/response', async (_request, reply) => sendHttpResponse(reply, withSecurityHeaders(jsonText(200, meText))));
+  app.get('/floor/sqlite-read', async (request, reply) => {
+    if (read.get(tokenHash(request)) === undefined) miss();
+    return asHealthz(request, reply);
+  });
+  app.get('/floor/redis-two-reads', async (request, reply) => {
+    const hash = tokenHash(request);
+    // No revocation entry exists, as for almost every request of the jwt-denylist cell.
+    await Promise.all([redis.hmget(`${PREFIX}r-user:${hash}`, 'notBefore', 'expiresAt'), redis.hget(`${PREFIX}r-family:${hash}`, 'expiresAt')]);
+    return asHealthz(request, reply);
+  });
+  app.get('/floor/redis-session-script', async (request, reply) => {
+    const found = await redis.floorSessionWithUser(`${PREFIX}s:${tokenHash(request)}`, `${PREFIX}u:`);
+    if (!Array.isArray(found) || found[1]?.[0] === null) miss();
+    return asHealthz(request, reply);
+  });
+
+  return {
+    async close() {
+      redis.disconnect();
+      db.close();
+    },
+  };
+}

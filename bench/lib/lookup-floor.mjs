@@ -24,37 +24,62 @@ if not s[2] then return false end
 return {s, redis.call('HMGET', ARGV[1] .. s[2], ${USER_FIELDS.map((f) => `'${f}'`).join(', ')})}
 `;
 
-/** The floor routes: path, what it does, and which targets it bounds (cell ids of section 1). */
+/**
+ * The floor routes: path, what it does (long and short), which targets it bounds (cell ids of section
+ * 1), and what a floor below the target says (`below`).
+ */
 export const FLOOR_ROUTES = [
   {
     id: 'response',
+    short: 'the answer alone',
+    below: 'for any code that answers /auth/me',
     path: '/floor/response',
     what: "/auth/me's answer (its headers, a body of the same shape and length), no authentication",
     bounds: ['jwt/EdDSA/sqlite', 'jwt-push/redis'],
   },
   {
+    id: 'cpu-like-jwt',
+    short: "the handler's in-process CPU, as plain CPU",
+    below: 'for a handler that costs what Tessera\'s costs in-process: the check itself would have to get cheaper',
+    path: '/floor/cpu',
+    what: "/healthz after plain CPU work as long as jwt EdDSA's /auth/me handler costs beyond /healthz's, in-process, in this run: what HTTP makes of that many µs",
+    bounds: ['jwt/EdDSA/sqlite', 'jwt-push/redis'],
+  },
+  {
     id: 'sqlite-read',
+    short: 'a bare primary-key read',
+    below: 'for any code doing that read',
     path: '/floor/sqlite-read',
     what: 'SHA-256 of the bearer value, then one better-sqlite3 read by primary key (prepared, raw row) in a 10 000-row WAL file',
     bounds: ['session/sqlite'],
   },
   {
     id: 'redis-two-reads',
+    short: 'the two reads alone',
+    below: 'for any code doing those reads',
     path: '/floor/redis-two-reads',
     what: "SHA-256, then HMGET + HGET in one round trip: jwt-denylist's per-request check without the JWT",
     bounds: ['jwt-denylist/redis'],
   },
   {
     id: 'redis-session-script',
+    short: 'the lookup script alone',
+    below: 'for this one-round-trip lookup (a record layout readable with one native read would need copies of the user in every session)',
     path: '/floor/redis-session-script',
     what: "SHA-256, then one script reading a session hash's 6 fields and its user's 4 (Tessera's one-round-trip session lookup)",
     bounds: ['session/redis'],
   },
 ];
 
-/** Which floor route bounds a target cell, if any. */
-export function floorFor(cellId) {
-  return FLOOR_ROUTES.find((route) => route.bounds.includes(cellId));
+/** The floor routes that bound a target cell (none, one, or for jwt two). */
+export function floorsFor(cellId) {
+  return FLOOR_ROUTES.filter((route) => route.bounds.includes(cellId));
+}
+
+/** Busy-waits `us` microseconds: CPU work that allocates nothing and touches no I/O. */
+function spin(us) {
+  const end = performance.now() + us / 1000;
+  while (performance.now() < end);
 }
 
 /** Writes the data every floor route reads, keyed by SHA-256 of each token (the bearer value's). */
@@ -91,7 +116,7 @@ export async function seedFloor({ sqlitePath, redisUrl, tokens }) {
 }
 
 /** Adds the floor routes to the reference app (before it listens). Returns what to close. */
-export async function installFloorRoutes(app, { tessera, sqlitePath, redisUrl }) {
+export async function installFloorRoutes(app, { tessera, sqlitePath, redisUrl, spinUs }) {
   const { createRoutes, withSecurityHeaders } = await load('http/routes/index.js');
   const { sendHttpResponse, toHttpRequest } = await load('adapters/fastify/translate.js');
   const { hashToken } = await load('core/crypto.js');
@@ -118,6 +143,10 @@ export async function installFloorRoutes(app, { tessera, sqlitePath, redisUrl })
   };
 
   app.get('/floor/response', async (_request, reply) => sendHttpResponse(reply, withSecurityHeaders(jsonText(200, meText))));
+  app.get('/floor/cpu', async (request, reply) => {
+    spin(spinUs);
+    return asHealthz(request, reply);
+  });
   app.get('/floor/sqlite-read', async (request, reply) => {
     if (read.get(tokenHash(request)) === undefined) miss();
     return asHealthz(request, reply);

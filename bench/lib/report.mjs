@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
-import { floorFor } from './lookup-floor.mjs';
+import { floorsFor } from './lookup-floor.mjs';
 import { ratios } from './postures.mjs';
 
 const require = createRequire(import.meta.url);
@@ -116,10 +116,11 @@ function buildRows(results) {
   const rows = [];
   const verdicts = [];
   const { postures = {}, peers = {}, propagation, login, memory, floor, lookupFloor } = results.sections;
-  // The floor of a posture cell measured in this run (lookup-floor.mjs), as ratios.
-  const floorOf = (id) => {
-    const route = floorFor(id);
-    return route && lookupFloor?.[route.id] ? ratios(lookupFloor[route.id]) : null;
+  // The floors of a posture cell measured in this run (lookup-floor.mjs), as text for the targets table.
+  const floorsText = (id) => {
+    const measured = floorsFor(id).filter((route) => lookupFloor?.[route.id]);
+    if (measured.length === 0) return null;
+    return measured.map((route) => `${fixed(ratios(lookupFloor[route.id]).warm.ratio)} (${route.short})`).join('; ');
   };
 
   const cellRows = (group, id, cell, target) => {
@@ -133,8 +134,7 @@ function buildRows(results) {
       verdict: warmVerdict,
     });
     if (target) {
-      const f = floorOf(id);
-      verdicts.push({ what: `${LABELS[id] ?? id}, warm`, target: `≥ ${target.toFixed(2)} of /healthz`, measured: fixed(r.warm.ratio), verdict: warmVerdict, floor: f ? fixed(f.warm.ratio) : null });
+      verdicts.push({ what: `${LABELS[id] ?? id}, warm`, target: `≥ ${target.toFixed(2)} of /healthz`, measured: fixed(r.warm.ratio), verdict: warmVerdict, floor: floorsText(id) });
     }
     if (r.cold) {
       rows.push({
@@ -263,7 +263,7 @@ function buildRows(results) {
     for (const [id, cell] of Object.entries(lookupFloor)) {
       rows.push(
         warmRow('7 lookup floor', `floor: ${id}`, cell, ratios(cell), [
-          cell.what,
+          cell.spinUs === undefined ? cell.what : `${cell.what} (${ms(cell.spinUs)} µs)`,
           cell.bounds.length > 0 ? `floor of ${cell.bounds.map((b) => LABELS[b] ?? b).join(', ')}` : null,
         ]),
       );
@@ -384,14 +384,15 @@ function notes(results, verdicts) {
     if (x.warm.storeCpuUs !== null && x.warm.storeCpuUs !== undefined) {
       parts.push(`The store server used another ${ms(x.warm.storeCpuUs)} µs of CPU per request on the same two cores.`);
     }
-    const route = floorFor(id);
-    const floorCell = route ? results.sections.lookupFloor?.[route.id] : undefined;
-    if (floorCell) {
+    for (const route of floorsFor(id)) {
+      const floorCell = results.sections.lookupFloor?.[route.id];
+      if (!floorCell) continue;
       const f = ratios(floorCell).warm.ratio;
+      const what = floorCell.spinUs === undefined ? route.what : `${route.what} (${ms(floorCell.spinUs)} µs)`;
       parts.push(
         f < cell.target
-          ? `Its floor in this run (${route.what}) measured ${fixed(f)}, below the target: ${cell.target.toFixed(2)} is beyond this machine for any code doing that work; Tessera reached ${fixed(x.warm.ratio / f)} of the floor.`
-          : `Its floor in this run (${route.what}) measured ${fixed(f)}, at or above the target: the rest of the gap (${fixed(f - x.warm.ratio)}) is Tessera's own work, as the server pays for it (next paragraph), or this run's noise (see the rounds).`,
+          ? `Floor (${what}): ${fixed(f)}, below the target, so ${cell.target.toFixed(2)} is beyond this machine ${route.below}; Tessera reached ${fixed(x.warm.ratio / f)} of it.`
+          : `Floor (${what}): ${fixed(f)}, at or above the target: the gap to it (${fixed(f - x.warm.ratio)}) is Tessera's own work as the server pays for it (next paragraph), or this run's noise (see the rounds).`,
       );
     }
     if (id === 'session/postgres') {
@@ -693,11 +694,13 @@ or a brand-new session); a cold cell stops early when its pool runs out (shown a
 |---|---|---|---|
 ${verdicts.map((v) => `| ${v.what}: ${v.target} | ${v.measured} | **${v.verdict}** | ${v.floor ?? '—'} |`).join('\n')}
 
-The floor is the reference server's own \`/healthz\` answered after only the work the posture cannot
+A floor is the reference server's own \`/healthz\` answered after only the work the posture cannot
 avoid (section 7 below: a bare primary-key read for session · SQLite, the same one-round-trip Redis
 script for session · Redis, the same two Redis reads for jwt-denylist, /auth/me's answer without any
 authentication for jwt and jwt-push), measured the same way in the same run. A target above its floor
-is beyond this machine, whatever the code does.
+is beyond this machine, whatever the code does. For jwt and jwt-push a second figure: the same route
+after as many µs of plain CPU work as Tessera's jwt \`/auth/me\` handler costs in-process beyond
+\`/healthz\`'s (measured in this run): what HTTP on this machine makes of that cost.
 
 ## Results
 

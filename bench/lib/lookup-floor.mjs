@@ -2,6 +2,8 @@
 // nothing else, measured like the posture cells (rounds against /healthz, same load, same run). Each
 // route is the least a posture's request could cost on this machine: a posture cannot beat the
 // floor of the work it must do, so a target above its floor is beyond the machine, not the code.
+// One route is of another kind: `cpu` spends as much plain CPU as Tessera's jwt /auth/me handler
+// costs in-process, to show what HTTP on this machine makes of that many microseconds.
 //
 // The parent seeds the data (`seedFloor`); the server process (bench/lib/server.mjs, kind `floor`)
 // builds the reference app and adds the routes (`installFloorRoutes`). Every route answers exactly

@@ -8,6 +8,7 @@
 //   BENCH_CELLS=jwt    only posture/peer cells whose id contains one of these (comma-separated)
 //   BENCH_DEV=1        write bench/results/dev.json only (no latest.json, no docs)
 //   BENCH_PAIR_ROUNDS=3, BENCH_PAIR_DURATION=2.5, BENCH_PAIR_WARMUP=0.25: the warm rounds of posture cells
+//   BENCH_PEER_DURATION=3, BENCH_PEER_WARMUP=0.5: each run of the peers' head-to-head groups
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,9 @@ const settings = {
   pairRounds: Number(env.BENCH_PAIR_ROUNDS ?? 3),
   pairDurationSec: Number(env.BENCH_PAIR_DURATION ?? 2.5),
   pairWarmupSec: Number(env.BENCH_PAIR_WARMUP ?? 0.25),
+  // Peer cells: every run of a head-to-head group this long (3 s runs of 20: the peers section fits).
+  peerDurationSec: Number(env.BENCH_PEER_DURATION ?? 3),
+  peerWarmupSec: Number(env.BENCH_PEER_WARMUP ?? 0.5),
   users: Number(env.BENCH_USERS ?? 10_000),
   revocations: Number(env.BENCH_REVOCATIONS ?? 200),
   memoryEntries: Number(env.BENCH_MEMORY_ENTRIES ?? 100_000),

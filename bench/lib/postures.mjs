@@ -231,7 +231,8 @@ function meanRun(runs) {
  * member alike. Each member's result has the shape of `runPostureCell`'s (warm = mean of its two runs).
  */
 export async function runPeerGroup(cells, settings) {
-  const { durationSec, warmupSec } = settings;
+  const durationSec = settings.peerDurationSec ?? settings.durationSec;
+  const warmupSec = settings.peerWarmupSec ?? settings.warmupSec;
   const servers = [];
   try {
     for (const cell of cells) {

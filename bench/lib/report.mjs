@@ -631,12 +631,14 @@ on each other (the user's key is in the session), and as two round trips they co
 (16–19 µs of Node CPU plus 4–4.8 µs of Redis CPU, against 10.4–11.3 plus 7.8–8.3 µs for the script).
 Section 7 (lookup floor) now measures, in every run, the least each posture's request could cost on this
 machine, so that a target above it reads as beyond the machine rather than as unfinished work. To keep
-the whole run under ten minutes, single-shape cells (cold, peers) run 4 s instead of 5. Two full runs
-with these changes (23:37 and 00:06 UTC, load average 1.13 and 1.50 at start): session · SQLite 0.48 /
-0.49 (floor 0.62 / 0.58), Redis 0.63 / 0.58 (floor 0.63 / 0.66), PostgreSQL 0.71 / 0.63; jwt EdDSA
-0.77 / 0.74 (the answer alone 0.96 / 1.03); jwt-denylist · Redis 0.63 / 0.66 (floor 0.65 / 0.73);
-jwt-push · Redis 0.78 / 0.75; Express vs express-session 1.54× / 1.60×; propagation on Redis, p99,
-8.1 / 9.0 ms. The jwt figure was 0.86 in the last run before them with the same jwt code path: two
+the whole run under ten minutes, cold cells run 4 s instead of 5, and the peers' 20 head-to-head runs
+3 s after 0.5 s of warm-up instead of 5 s after 1 s (from the third run below). Three full runs with
+these changes (23:37, 00:06 and 00:48 UTC, load average 1.13, 1.50 and 0.22 at start): session · SQLite
+0.48 / 0.49 / 0.47 (floor 0.62 / 0.58 / 0.62), Redis 0.63 / 0.58 / 0.56 (floor 0.63 / 0.66 / 0.68),
+PostgreSQL 0.71 / 0.63 / 0.63; jwt EdDSA 0.77 / 0.74 / 0.88 (the answer alone 0.96 / 1.03 / 1.09; the
+handler's in-process CPU as plain CPU, from the second run, 0.85 / 0.88); jwt-denylist · Redis 0.63 /
+0.66 / 0.64 (floor 0.65 / 0.73 / 0.69); jwt-push · Redis 0.78 / 0.75 / 0.87; Express vs express-session
+1.54× / 1.60× / 1.61×; propagation on Redis, p99, 8.1 / 9.0 / 8.2 ms. The jwt figure was 0.86 in the last run before them with the same jwt code path: two
 reference servers side by side, the build of that run against this one, measured 0.67 and 0.77
 (four alternating rounds), so nothing regressed; the machine's state moves the jwt ratio that much.
 
@@ -695,7 +697,7 @@ ${results.settings.connections} connections, loopback, ${results.settings.durati
     results.settings.pairRounds
       ? ` (a posture's warm figure: ${results.settings.pairRounds} rounds of \`/healthz\` then \`/auth/me\`, ${results.settings.pairDurationSec} s each after ${results.settings.pairWarmupSec} s of warm-up, median round)`
       : ''
-  },
+  }${results.settings.peerDurationSec ? ` (peers: ${results.settings.peerDurationSec} s runs after ${results.settings.peerWarmupSec} s of warm-up)` : ''},
 ${results.settings.users.toLocaleString('en-US')} distinct users; whole run ${results.totalSeconds.toFixed(0)} s.
 Warm: every user's credential once (priming pass), then round-robin over all ${results.settings.users.toLocaleString('en-US')}.
 Cold: every request carries a credential never presented before (minted in-process through the library with the server's keys and store,

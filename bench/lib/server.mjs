@@ -112,6 +112,18 @@ async function startTesseraExpress() {
   };
 }
 
+/** Listens on a free loopback port; `close` closes the app, then each of `owned` in order. */
+async function listenFastify(app, ...owned) {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    port: app.server.address().port,
+    close: async () => {
+      await app.close();
+      for (const resource of owned) await resource.close();
+    },
+  };
+}
+
 async function startTesseraFastify() {
   const { default: Fastify } = await import('fastify');
   const { tesseraFastify, requireAuth } = await load('adapters/fastify/index.js');
@@ -120,15 +132,7 @@ async function startTesseraFastify() {
   await app.register(tesseraFastify, { tessera });
   app.get('/ping', async () => ({ status: 'ok' }));
   app.get('/me', { preHandler: requireAuth }, async (request) => ({ user: request.auth.user }));
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    port: app.server.address().port,
-    close: async () => {
-      await app.close();
-      await tessera.close();
-      await store.close();
-    },
-  };
+  return listenFastify(app, tessera, store);
 }
 
 async function startBetterAuth() {
@@ -167,16 +171,7 @@ async function startFloor() {
   const { store, tessera } = await openTessera();
   const app = await buildApp({ tessera, logLevel: 'warn' });
   const floor = await installFloorRoutes(app, { tessera, sqlitePath: spec.sqlitePath, redisUrl: spec.redisUrl, spinUs: spec.spinUs });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return {
-    port: app.server.address().port,
-    close: async () => {
-      await app.close();
-      await floor.close();
-      await tessera.close();
-      await store.close();
-    },
-  };
+  return listenFastify(app, floor, tessera, store);
 }
 
 let inspectorSession;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { iso } from './respond.js';
+import { iso, jsonString, jsonStringArray } from './respond.js';
 import { meBody } from './routes/auth.js';
 import type { Principal } from '../core/types.js';
 
@@ -24,10 +24,40 @@ describe('iso', () => {
     );
   });
 
+  it('stays exact when instants come back to days it has formatted, in any order (its memo of recent days)', () => {
+    const day = (n: number) => Date.UTC(2026, 10, 27) + n * 86_400_000;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: -3, max: 3 }), fc.integer({ min: 0, max: 86_399_999 })), { minLength: 1, maxLength: 40 }), (instants) => {
+        for (const [n, offset] of instants) expect(iso(day(n) + offset)).toBe(new Date(day(n) + offset).toISOString());
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('hands fractional instants to Date and throws like it on what it cannot represent', () => {
     expect(iso(1.5)).toBe(new Date(1.5).toISOString());
     expect(() => iso(Number.NaN)).toThrow(RangeError);
     expect(() => iso(MAX_DATE_MS + 1)).toThrow(RangeError);
+  });
+});
+
+describe('jsonString', () => {
+  it('is exactly JSON.stringify for any string and any array of strings (quotes, backslashes, controls, lone surrogates)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.string()), (text) => {
+        expect(jsonString(text)).toBe(JSON.stringify(text));
+      }),
+      { numRuns: 5000 },
+    );
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary' }), { maxLength: 5 }), (texts) => {
+        expect(jsonStringArray(texts)).toBe(JSON.stringify(texts));
+      }),
+      { numRuns: 2000 },
+    );
+    for (const text of ['', '"', '\\', '\u0000', '\u001f', '\u007f', '\ud800', '\udfff', '\ud83d\ude00', 'a"b\\c', '\u2028']) {
+      expect(jsonString(text), JSON.stringify(text)).toBe(JSON.stringify(text));
+    }
   });
 });
 

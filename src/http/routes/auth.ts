@@ -7,7 +7,7 @@ import { readJsonBody } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import { clearCredentialCookies, credentialCookies } from '../credentials-cookies.js';
 import { assertSameOrigin } from '../csrf.js';
-import { iso, json, jsonText, noContent } from '../respond.js';
+import { iso, json, jsonString, jsonStringArray, jsonText, noContent } from '../respond.js';
 import type { HttpRequest, Route } from '../types.js';
 import { TesseraError } from '../../core/errors.js';
 import type { ClientInfo } from '../../core/types.js';
@@ -22,14 +22,14 @@ const loginSchema = credentialsSchema.extend({ transport: z.enum(['cookie', 'bea
 /**
  * The body of `GET /auth/me`, `{user:{id,email,roles}, session:{id,created_at,expires_at}, mode}`,
  * written field by field: the hottest authenticated answer, and exactly the contract's fields
- * whatever else the principal's objects hold. Strings go through `JSON.stringify` (escaping).
+ * whatever else the principal's objects hold. Strings are escaped exactly as `JSON.stringify` does.
  */
 export function meBody(principal: Principal, mode: string): string {
   const { user, session } = principal;
   return (
-    `{"user":{"id":${JSON.stringify(user.id)},"email":${JSON.stringify(user.email)},"roles":${JSON.stringify(user.roles)}},` +
-    `"session":{"id":${JSON.stringify(session.id)},"created_at":"${iso(session.createdAt)}","expires_at":"${iso(session.expiresAt)}"},` +
-    `"mode":${JSON.stringify(mode)}}`
+    `{"user":{"id":${jsonString(user.id)},"email":${jsonString(user.email)},"roles":${jsonStringArray(user.roles)}},` +
+    `"session":{"id":${jsonString(session.id)},"created_at":"${iso(session.createdAt)}","expires_at":"${iso(session.expiresAt)}"},` +
+    `"mode":${jsonString(mode)}}`
   );
 }
 

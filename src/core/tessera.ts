@@ -92,7 +92,11 @@ export function createTessera(options: TesseraOptions): Tessera {
   const getCsrfKey = onceUntilSuccess(async () =>
     Buffer.from(await store.secrets.getOrCreate(CSRF_SECRET_NAME, randomToken(32)), 'base64url'),
   );
-  const init = onceUntilSuccess(() => engine.init());
+  let initialised = false;
+  const init = onceUntilSuccess(async () => {
+    await engine.init();
+    initialised = true;
+  });
 
   /** Login limits: per account (keyed by a hash of the email, no address in the store) and per IP. */
   const loginLimits = (emailKey: string, ip: string | null): { account: Limit; ip: Limit | null } => {
@@ -160,9 +164,9 @@ export function createTessera(options: TesseraOptions): Tessera {
       return { user: toPublicUser(user), credentials };
     },
 
-    async authenticate(token, transport) {
-      await init();
-      return engine.authenticate(token, transport);
+    authenticate(token, transport) {
+      // Once initialised, straight to the engine: no settled promise awaited on every request.
+      return initialised ? engine.authenticate(token, transport) : init().then(() => engine.authenticate(token, transport));
     },
 
     logout: (principal) => engine.logout(principal),

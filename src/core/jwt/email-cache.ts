@@ -7,7 +7,8 @@ import type { UserStore } from '../../stores/types.js';
  * authorise anything; roles and revocation come from the token and the posture.
  */
 export interface EmailCache {
-  get(userId: string): Promise<string | null>;
+  /** The email, synchronously when remembered; null for a user that no longer exists. */
+  get(userId: string): string | null | Promise<string | null>;
   remember(userId: string, email: string): void;
 }
 
@@ -24,13 +25,14 @@ export function createEmailCache(users: UserStore, maxEntries: number, ttlMs: nu
   };
   return {
     remember,
-    async get(userId) {
+    get(userId) {
       const hit = entries.get(userId);
       if (hit && hit.until > clock.now()) return hit.email;
-      const user = await users.getById(userId);
-      if (!user) return null;
-      remember(userId, user.email);
-      return user.email;
+      return users.getById(userId).then((user) => {
+        if (!user) return null;
+        remember(userId, user.email);
+        return user.email;
+      });
     },
   };
 }

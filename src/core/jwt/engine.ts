@@ -80,11 +80,16 @@ export function createJwtEngine(config: ResolvedConfig, revocation: RevocationPo
 
     async authenticate(token, transport): Promise<AuthResult> {
       if (!verify) await getRing();
-      const result = await verify!(token);
+      // Each step answers synchronously when it can (a token verified before, a revocation set in
+      // memory, a remembered email): a promise is awaited only when one is returned.
+      const verifying = verify!(token);
+      const result = verifying instanceof Promise ? await verifying : verifying;
       if (!result.ok) return { ok: false, reason: result.reason };
       const { claims } = result;
-      if (await revocation.isRevoked(claims)) return { ok: false, reason: 'revoked' };
-      const email = await emails.get(claims.sub);
+      const checking = revocation.isRevoked(claims);
+      if (checking instanceof Promise ? await checking : checking) return { ok: false, reason: 'revoked' };
+      const looking = emails.get(claims.sub);
+      const email = looking instanceof Promise ? await looking : looking;
       if (email === null) return { ok: false, reason: 'invalid' };
       return {
         ok: true,

@@ -115,16 +115,18 @@ export function createPushRevocations(config: ResolvedConfig): PushRevocations {
     remember(r);
   }
 
+  /** Fail closed: the feed is stale, so the store answers (a store error becomes 503 upstream). */
+  async function isRevokedInStore(claims: AccessClaims, now: number): Promise<boolean> {
+    if (feedUp && !resyncing) resync().catch(() => {});
+    const state = await store.revocations.check(claims.sub, claims.sid, now);
+    return state.familyRevoked || issuedBefore(claims.iat, state.userNotBefore);
+  }
+
   return {
-    async isRevoked(claims: AccessClaims) {
+    isRevoked(claims: AccessClaims) {
       const now = clock.now();
       prune(now);
-      if (!memoryTrusted(now)) {
-        // Fail closed: the feed is stale, ask the store (a store error becomes 503 upstream).
-        if (feedUp && !resyncing) resync().catch(() => {});
-        const state = await store.revocations.check(claims.sub, claims.sid, now);
-        return state.familyRevoked || issuedBefore(claims.iat, state.userNotBefore);
-      }
+      if (!memoryTrusted(now)) return isRevokedInStore(claims, now);
       const fam = families.get(claims.sid);
       if (fam !== undefined && fam > now) return true;
       const user = users.get(claims.sub);

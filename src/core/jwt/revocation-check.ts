@@ -7,8 +7,8 @@ import type { AccessClaims } from '../tokens/verify-access.js';
  * request; `jwt-push` keeps a pushed in-memory set.
  */
 export interface RevocationPolicy {
-  /** True if the token must be refused. */
-  isRevoked(claims: AccessClaims): Promise<boolean>;
+  /** True if the token must be refused; synchronous when the answer is in memory. */
+  isRevoked(claims: AccessClaims): boolean | Promise<boolean>;
   /** Records that every token of the family is revoked. */
   revokeFamily(userId: string, familyId: string): Promise<void>;
   /** Records that every token the user holds, issued before now, is revoked. */
@@ -35,7 +35,7 @@ export function issuedBefore(iatSeconds: number, notBeforeMs: number | null): bo
 /** `jwt`: nothing is checked per request; revocation reaches access tokens only at `exp`. */
 export function createNoRevocation(config: ResolvedConfig): RevocationPolicy {
   return {
-    isRevoked: async () => false,
+    isRevoked: () => false,
     revokeFamily: async () => {},
     revokeUser: async () => {},
     minIssuedAt: async () => config.clock.now(),

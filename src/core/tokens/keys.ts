@@ -58,9 +58,10 @@ export interface KeyRing {
   reload(): Promise<void>;
   /**
    * Re-reads the store if the last read is older than `KEY_RING_MAX_AGE_MS`; otherwise does
-   * nothing. Never throws: on a store failure the ring keeps the keys it has and retries later.
+   * nothing and returns null (no promise: this runs on every verification). Never rejects: on a
+   * store failure the ring keeps the keys it has and retries later.
    */
-  reloadIfStale(): Promise<void>;
+  reloadIfStale(): Promise<void> | null;
 }
 
 interface VerificationEntry {
@@ -157,7 +158,7 @@ async function createSecretRing(config: ResolvedConfig): Promise<KeyRing> {
     // A shared secret is never published (API.md: HS256 has no JWKS).
     jwks: () => ({ keys: [] }),
     reload: async () => {},
-    reloadIfStale: async () => {},
+    reloadIfStale: () => null,
   };
 }
 
@@ -204,16 +205,13 @@ async function createStoredRing(config: ResolvedConfig, algorithm: StoredAlgorit
       return { keys };
     },
     reload,
-    async reloadIfStale() {
+    reloadIfStale() {
       const now = clock.now();
-      if (Math.abs(now - loadedAt) < KEY_RING_MAX_AGE_MS) return;
+      if (Math.abs(now - loadedAt) < KEY_RING_MAX_AGE_MS) return null;
       // Whatever happens, do not try again for another interval (no store hammering in an outage).
       loadedAt = now;
-      try {
-        await reload();
-      } catch {
-        // Keep the keys we have; verification stays closed for kids we do not know.
-      }
+      // On a failure keep the keys we have; verification stays closed for kids we do not know.
+      return reload().catch(() => {});
     },
   };
 }

@@ -735,6 +735,26 @@ describe('the verified-token cache (fast path)', () => {
     expect(await instance.verify(token)).toEqual({ ok: false, reason: 'expired' });
   });
 
+  it('answers a token it verified before synchronously, and every other case with a promise', async () => {
+    const instance = await createInstance('EdDSA');
+    const { token } = await instance.sign({ sub: 'u', sid: 's', roles: ['user'] });
+    const first = instance.verify(token);
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toMatchObject({ ok: true });
+    const second = instance.verify(token);
+    expect(second).not.toBeInstanceOf(Promise);
+    expect(second).toMatchObject({ ok: true, claims: { sub: 'u', sid: 's', roles: ['user'] } });
+    // A stale ring re-reads the store first, so the answer waits for it (and is still right).
+    instance.clock.advance(KEY_RING_MAX_AGE_MS);
+    const afterReload = instance.verify(token);
+    expect(afterReload).toBeInstanceOf(Promise);
+    expect(await afterReload).toMatchObject({ ok: true });
+    // A store failure during the reload is still an answer from the keys the ring has, never a rejection.
+    instance.clock.advance(KEY_RING_MAX_AGE_MS);
+    instance.store.keys.list = () => Promise.reject(new Error('store down'));
+    expect(await instance.verify(token)).toMatchObject({ ok: true });
+  });
+
   it('a caller mutating the returned claims cannot change what the cache returns next', async () => {
     const instance = await createInstance('EdDSA');
     const { token } = await instance.sign({ sub: 'u', sid: 's', roles: ['user'] });

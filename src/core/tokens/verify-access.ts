@@ -24,8 +24,11 @@ export type AccessRejection = 'malformed' | 'invalid' | 'expired';
 /** A verified token's claims, or why it was refused. */
 export type AccessVerifyResult = { ok: true; claims: AccessClaims } | { ok: false; reason: AccessRejection };
 
-/** Verifies one access token; resolves, never rejects. */
-export type AccessTokenVerifier = (token: string) => Promise<AccessVerifyResult>;
+/**
+ * Verifies one access token; never throws or rejects. A token it has verified before is answered
+ * synchronously (no promise on the hot path); a full verification returns a promise.
+ */
+export type AccessTokenVerifier = (token: string) => AccessVerifyResult | Promise<AccessVerifyResult>;
 
 /** Longest token accepted; checked before any parsing. */
 export const MAX_ACCESS_TOKEN_LENGTH = 8192;
@@ -111,20 +114,28 @@ export function createAccessTokenVerifier(config: ResolvedConfig, ring: KeyRing)
     return null;
   }
 
-  async function verify(token: string): Promise<AccessVerifyResult> {
+  function verify(token: string): AccessVerifyResult | Promise<AccessVerifyResult> {
     if (typeof token !== 'string' || token.length > MAX_ACCESS_TOKEN_LENGTH) return MALFORMED;
-    await ring.reloadIfStale();
+    const reloading = ring.reloadIfStale();
+    return reloading === null ? verifyWithRing(token) : reloading.then(() => verifyWithRing(token));
+  }
+
+  function verifyWithRing(token: string): AccessVerifyResult | Promise<AccessVerifyResult> {
     // Fast path: this exact string passed every check before (structure, header, signature,
     // claims), so the screening is not repeated. Its key must still be in the ring (a retired key's
     // tokens fall out), and the time rules are applied again; revocation runs after, as always.
-    let now = clock.now();
+    const now = clock.now();
     const hit = cache.get(token, now);
     if (hit !== undefined && ring.verificationKey(hit.kid) !== undefined) {
       const rejected = timeCheck(hit.claims.iat, hit.claims.exp, now);
       if (rejected) return rejected;
       return { ok: true, claims: { ...hit.claims, roles: [...hit.claims.roles] } };
     }
+    return verifyFully(token, now);
+  }
 
+  /** Every check, for a token not in the cache (or whose cached key is gone). */
+  async function verifyFully(token: string, now: number): Promise<AccessVerifyResult> {
     const screened = screenHeader(token, algorithm);
     if ('ok' in screened) return screened;
     const { kid } = screened;
@@ -152,11 +163,13 @@ export function createAccessTokenVerifier(config: ResolvedConfig, ring: KeyRing)
     return result;
   }
 
-  return async function verifyAccessToken(token) {
+  // Defensive: a bad token is a result, never an exception (and never logged).
+  const invalidOnError = (): AccessVerifyResult => INVALID;
+  return function verifyAccessToken(token) {
     try {
-      return await verify(token);
+      const result = verify(token);
+      return result instanceof Promise ? result.catch(invalidOnError) : result;
     } catch {
-      // Defensive: a bad token is a result, never an exception (and never logged).
       return INVALID;
     }
   };

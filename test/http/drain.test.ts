@@ -1,0 +1,61 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+/** The raw HTTP/1.1 responses in a byte stream: status, lower-case headers, body. */
+function parseResponses(raw: string): { status: number; headers: Record<string, string>; body: string }[] {
+  const responses = [];
+  let rest = raw;
+  while (rest.length > 0) {
+    const end = rest.indexOf('\r\n\r\n');
+    if (end < 0) break;
+    const [statusLine, ...lines] = rest.slice(0, end).split('\r\n');
+    const headers: Record<string, string> = {};
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    const length = Number(headers['content-length'] ?? 0);
+    responses.push({ status: Number(statusLine!.split(' ')[1]), headers, body: rest.slice(end + 4, end + 4 + length) });
+    rest = rest.slice(end + 4 + length);
+  }
+  return responses;
+}
+
+describe('draining (SIGTERM, close())', () => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close().catch(() => {});
+    server = undefined;
+  });
+
+  it('finishes the request in flight with Connection: close, and runs nothing pipelined behind it', async () => {
+    server = await startTestServer({ store: 'memory' });
+    const socket = connect(server.port, '127.0.0.1');
+    await once(socket, 'connect');
+    let received = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+    });
+    const closed = once(socket, 'close');
+    // The first request's headers reach the server (it is in flight: the connection is not idle,
+    // so closing waits for it); its body and a second, pipelined request follow once closing began.
+    const firstSeen = once(server.app.server, 'request');
+    const body = JSON.stringify({ email: 'not-an-address', password: 'x' });
+    socket.write(`POST /auth/signup HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${server.origin}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+    await firstSeen;
+    const closing = server.close();
+    socket.write(`${body.slice(5)}GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    await closing;
+    await closed;
+    const responses = parseResponses(received);
+    // The request in flight is answered in full and told to close; the connection then closes, so
+    // the pipelined request is never half-answered or run (the client retries it elsewhere).
+    expect(responses.map((r) => r.status), received).toEqual([400]);
+    expect(responses[0]!.headers['connection']).toBe('close');
+    expect(responses[0]!.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(responses[0]!.body)).toMatchObject({ status: 400, code: 'bad_request' });
+  });
+});

@@ -642,11 +642,46 @@ handler's in-process CPU as plain CPU, from the second run, 0.85 / 0.88); jwt-de
 reference servers side by side, the build of that run against this one, measured 0.67 and 0.77
 (four alternating rounds), so nothing regressed; the machine's state moves the jwt ratio that much.
 
-**Where jwt \`/auth/me\`'s in-process microseconds go** (CPU profile, 300,000 calls, 10,000 tokens):
-the verified-token cache lookup ~0.9 µs (memory-bound: 10,000 tokens of ~420 characters, the whole
-token compared on a hit), the answer ~0.7 µs, the Bearer parse ~0.6 µs (a hand-written parser measured
-the same as the regular expression), then a tenth of a µs here and there; the eight awaits along the
-path cost ~0.06 µs each. No single piece is worth weakening a check for.
+**Fourth round: the warm jwt path without promises, and a cheaper answer.** Measured old build (\`6b4b191\`)
+against new build in separate processes, alternating, \`/auth/me\` in-process with 10,000 tokens and fresh
+header strings (as the HTTP parser gives), median of six rounds each:
+- Promises where the answer is already in memory. A warm jwt request went through ten \`async\` calls
+  (each a promise and a microtask): now a token verified before, a key ring that is not stale, the jwt
+  and jwt-push revocation checks (the jwt-push set in memory while the feed is trusted) and a
+  remembered email answer synchronously, the engine awaits only what is pending, and \`Tessera#authenticate\`
+  no longer awaits its settled start-up promise on every request. Four \`async\` calls remain on the hit
+  path (the route wrapper, the route, the guard, the engine), plus the adapter's handler. \`/auth/me\` minus \`/healthz\`: jwt
+  3.5–4.4 → 2.7–3.1 µs, jwt-push 4.6–5.0 → 3.0–3.7 µs. Every check still runs, in the same order; a
+  full verification, a stale ring's reload, a stale push feed (fail closed) and jwt-denylist's store
+  read are still awaited, and a unit test pins which calls answer synchronously.
+- The answer. \`JSON.stringify\` costs ~0.1 µs per string here; a string with nothing to escape (every id,
+  nearly every email) is now quoted as it is (\`jsonString\`: exactly \`JSON.stringify\`, property-tested
+  with lone surrogates and control characters), and ISO timestamps come from tables of two- and
+  three-digit strings with the date part of the last two days remembered. \`meBody\` in a loop
+  0.90 → 0.45 µs; every posture's \`/auth/me\` gains it.
+- Written off: the \`i\` flag of the Bearer expression (spelling the scheme's case out ran twice as fast
+  in a loop, and the same in the route: not kept); keying the verified-token cache by fewer characters
+  (the \`Map\` lookup is memory-bound, not hash-bound).
+Two reference servers side by side (old and new build, one store, alternating 4 s runs) measured jwt
+0.77 → 0.94 once; the next runs spread from 0.50 to 1.20 within single rounds (the machine was busy),
+so they decide nothing. Three full runs of the new build (04:28, 04:44 and 04:56 UTC, load average 0.99,
+1.10 and 0.22 at start; the last is the recorded run): jwt EdDSA 0.82 / 0.85 / 0.98 (the answer alone
+1.03 / 1.12 / 1.17; the handler's in-process CPU of that run as plain CPU, 3.3 / 4.8 / 3.5 µs, 0.91 /
+1.20 / 0.97), ES256 0.79 / 0.82 / 1.04, RS256 0.82 / 0.74 / 0.77, HS256 0.77 / 0.83 / 0.87; jwt-push ·
+Redis 0.84 / 0.79 / 0.87; jwt-denylist · Redis 0.61 / 0.56 / 0.55 (floor 0.69 / 0.63 / 0.72); session ·
+SQLite 0.57 / 0.50 / 0.55 (floor 0.57 / 0.66 / 0.71), Redis 0.54 / 0.46 / 0.53 (floor 0.62 / 0.70 / 0.64),
+PostgreSQL 0.68 / 0.57 / 0.69; Express vs express-session 1.78× / 1.60× / 1.76×; propagation on Redis,
+p99, 7.1 / 10 / 7.6 ms. The second run was the noisy one: its floor rounds spread from 0.61 to 1.42,
+and jwt's in-process cost measured 4.8 µs against 3.3–3.5 in the other two.
+
+**Where jwt \`/auth/me\`'s in-process microseconds go now** (CPU profile, 300,000 calls, 10,000 tokens,
+~2.8 µs beyond \`/healthz\`): the verified-token cache lookup about a quarter (memory-bound: 10,000 tokens
+of ~420 characters, the whole token compared on a hit), the Bearer parse about an eighth (the regular
+expression over the token's characters; a hand-written parser measured slower), the remembered email
+~6 %, garbage collection ~7 %, the answer ~10 %, then a few % each for the clock, the guard and the
+security headers. Against the floor of the same run that turns the handler's in-process CPU into
+plain CPU, jwt scored 0.98 against 0.97 in the recorded run and 0.82 against 0.91 in the first: a gap a
+CPU-only floor does not model (the memory 10,000 cached tokens keep warm), plus this machine's noise.
 
 **Why session · SQLite stays far below its target here.** In a loop, the joined lookup costs 6–8 µs
 (20–28 µs when the machine is slow); inside the busy server its share of a CPU profile is about 23 µs

@@ -1,5 +1,8 @@
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -24,14 +27,26 @@ function parseResponses(raw: string): { status: number; headers: Record<string, 
 }
 
 describe('draining (SIGTERM, close())', () => {
-  let server: TestServer | undefined;
+  let servers: TestServer[] = [];
+  let dir: string | undefined;
   afterEach(async () => {
-    await server?.close().catch(() => {});
-    server = undefined;
+    await Promise.all(servers.map((s) => s.close().catch(() => {})));
+    servers = [];
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
   });
 
-  it('finishes the request in flight with Connection: close, and runs nothing pipelined behind it', async () => {
-    server = await startTestServer({ store: 'memory' });
+  it('finishes the request in flight with Connection: close, and never runs one pipelined behind it', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tessera-drain-'));
+    const store = `sqlite:${join(dir, 'tessera.db')}`;
+    const server = await startTestServer({ store });
+    servers.push(server);
+    const account = { email: 'drain@example.com', password: 'a long enough passphrase 42' };
+    const json = { 'content-type': 'application/json', origin: server.origin };
+    expect((await fetch(`${server.url}/auth/signup`, { method: 'POST', headers: json, body: JSON.stringify(account) })).status).toBe(201);
+    const login = await fetch(`${server.url}/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ ...account, transport: 'bearer' }) });
+    const { access_token: token } = (await login.json()) as { access_token: string };
+
     const socket = connect(server.port, '127.0.0.1');
     await once(socket, 'connect');
     let received = '';
@@ -41,21 +56,24 @@ describe('draining (SIGTERM, close())', () => {
     });
     const closed = once(socket, 'close');
     // The first request's headers reach the server (it is in flight: the connection is not idle,
-    // so closing waits for it); its body and a second, pipelined request follow once closing began.
+    // so closing waits for it); the rest of its body and a pipelined logout follow once closing began.
     const firstSeen = once(server.app.server, 'request');
     const body = JSON.stringify({ email: 'not-an-address', password: 'x' });
     socket.write(`POST /auth/signup HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${server.origin}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
     await firstSeen;
     const closing = server.close();
-    socket.write(`${body.slice(5)}GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    socket.write(`${body.slice(5)}POST /auth/logout HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Length: 0\r\n\r\n`);
     await closing;
     await closed;
     const responses = parseResponses(received);
-    // The request in flight is answered in full and told to close; the connection then closes, so
-    // the pipelined request is never half-answered or run (the client retries it elsewhere).
+    // The request in flight is answered in full and told to close; the connection then closes.
     expect(responses.map((r) => r.status), received).toEqual([400]);
     expect(responses[0]!.headers['connection']).toBe('close');
     expect(responses[0]!.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(responses[0]!.body)).toMatchObject({ status: 400, code: 'bad_request' });
+    // The pipelined logout, whose answer could never be delivered, was not run: the session lives.
+    const next = await startTestServer({ store });
+    servers.push(next);
+    expect((await fetch(`${next.url}/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
   });
 });

@@ -2,7 +2,8 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { tesseraFastify } from '../adapters/fastify/index.js';
 import type { Tessera } from '../core/tessera.js';
-import { notFound } from '../http/routes/index.js';
+import { problem } from '../http/problem.js';
+import { notFound, withSecurityHeaders } from '../http/routes/index.js';
 import { sendHttpResponse } from '../adapters/fastify/index.js';
 import { loggerOptions } from './logger.js';
 import { registerDemoPage } from './demo/index.js';
@@ -43,7 +44,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     connectionTimeout: 60_000,
     keepAliveTimeout: 10_000,
     routerOptions: { maxParamLength: 256 },
-    return503OnClosing: true,
+    // Fastify's own 503 for a request read while closing is plain JSON; the hook below answers it.
+    return503OnClosing: false,
     trustProxy: false,
     // Malformed or over-long URLs are refused before routing; answer them in problem+json too,
     // without echoing the URL back.
@@ -52,10 +54,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler: createClientErrorHandler((reason, status) => logUnparsedRequest(app, metrics, reason, status)),
   });
   // While draining (SIGTERM), tell keep-alive clients to go: in-flight requests finish, then the
-  // connection closes instead of lingering until its keep-alive timeout.
+  // connection closes instead of lingering until its keep-alive timeout. A request read once closing
+  // began (a kept-alive client sending before its connection is closed, or one pipelined behind a
+  // request in flight) is refused with a problem+json 503 and never run: its answer may race the close.
   let draining = false;
   app.addHook('preClose', async () => {
     draining = true;
+  });
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!draining) return done();
+    sendHttpResponse(reply, withSecurityHeaders(problem('unavailable', { detail: 'the server is shutting down' })));
   });
   app.addHook('onSend', async (_request, reply) => {
     if (draining) reply.header('connection', 'close');

@@ -3,7 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createTessera } from '../../src/index.js';
+import { buildApp } from '../../src/server/app.js';
+import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** The raw HTTP/1.1 responses in a byte stream: status, lower-case headers, body. */
@@ -75,5 +79,47 @@ describe('draining (SIGTERM, close())', () => {
     const next = await startTestServer({ store });
     servers.push(next);
     expect((await fetch(`${next.url}/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+  });
+
+  it('refuses a request read on a kept-alive connection while closing with a problem+json 503', async () => {
+    const tessera = createTessera({ mode: 'session', store: createMemoryStore(), origins: ['http://localhost'] });
+    const app = await buildApp({ tessera, logLevel: 'silent' });
+    // Hold the close after the server's own preClose hook (it runs first), before the listener
+    // and the idle connections are closed: the window in which a kept-alive client still sends.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    app.addHook('preClose', () => held);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string) =>
+      new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    let closing: Promise<void> | undefined;
+    try {
+      expect((await get('/healthz')).status).toBe(200);
+      closing = app.close();
+      const refused = await get('/auth/sessions');
+      expect(refused.status, refused.body).toBe(503);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(JSON.parse(refused.body)).toMatchObject({ status: 503, code: 'unavailable' });
+      expect(refused.headers['connection']).toBe('close');
+      expect(refused.headers['x-content-type-options']).toBe('nosniff');
+    } finally {
+      release();
+      await closing;
+      agent.destroy();
+      await tessera.close();
+    }
   });
 });

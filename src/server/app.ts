@@ -3,7 +3,7 @@ import type { DestinationStream } from 'pino';
 import { tesseraFastify } from '../adapters/fastify/index.js';
 import type { Tessera } from '../core/tessera.js';
 import { problem } from '../http/problem.js';
-import { notFound, withSecurityHeaders } from '../http/routes/index.js';
+import { notFound } from '../http/routes/index.js';
 import { sendHttpResponse } from '../adapters/fastify/index.js';
 import { loggerOptions } from './logger.js';
 import { registerDemoPage } from './demo/index.js';
@@ -63,7 +63,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.addHook('onRequest', (_request, reply, done) => {
     if (!draining) return done();
-    sendHttpResponse(reply, withSecurityHeaders(problem('unavailable', { detail: 'the server is shutting down' })));
+    // The security headers and the request line come from the onSend / onResponse hooks below.
+    sendHttpResponse(reply, problem('unavailable', { detail: 'the server is shutting down' }));
   });
   app.addHook('onSend', async (_request, reply) => {
     if (draining) reply.header('connection', 'close');

@@ -247,29 +247,37 @@ async function main() {
   });
 
   await section('lookupFloor', async () => {
-    const { url: sqliteUrl } = await stores.get('sqlite');
+    const { url: sqliteUrl, store: sqliteStore, users } = await stores.get('sqlite');
     const { url: redisUrl, pid } = await service('redis');
     const sqlitePath = join(workDir, 'floor.db');
     const tokens = Array.from({ length: settings.users }, () => randomBytes(32).toString('base64url'));
     log(`lookup floor: seeding ${tokens.length} keys into SQLite and Redis…`);
     await seedFloor({ sqlitePath, redisUrl, tokens });
-    log('lookup floor: /healthz and each floor route, in rounds…');
-    const routes = FLOOR_ROUTES;
+    // The jwt floors get what the jwt cells send: an EdDSA access token per seeded user, signed with
+    // the keys the jwt EdDSA cell's server used (same store).
+    const issuer = await jwtIssuer(await benchConfig(sqliteStore, { mode: 'jwt', algorithm: 'EdDSA' }));
+    const accessTokens = await inBatches(users.length, 64, (i) => issuer.mint(users[i]));
+    const tokensPath = join(workDir, 'floor-access-tokens.json');
+    writeFileSync(tokensPath, JSON.stringify(accessTokens));
     // The CPU-only route spins as long as jwt EdDSA's /auth/me handler costs beyond /healthz's,
     // in-process, in this run (3.5 µs when the postures did not run).
     const jwt = results.sections.postures?.['jwt/EdDSA/sqlite']?.inProcess;
     const spinUs = jwt ? Math.max(0, jwt.me.cpuUs - jwt.healthz.cpuUs) : 3.5;
-    const measured = await runFloorCell(
-      {
-        spec: { kind: 'floor', mode: 'session', store: sqliteUrl, sqlitePath, redisUrl, spinUs },
-        paths: routes.map((r) => r.path),
-        warm: tokens.map((t) => `Bearer ${t}`),
-        storePid: pid,
-      },
-      settings,
-    );
+    const spec = { kind: 'floor', mode: 'session', store: sqliteUrl, sqlitePath, redisUrl, spinUs, tokensPath };
+    const measured = {};
+    for (const [kind, values] of [
+      ['store', tokens],
+      ['jwt', accessTokens],
+    ]) {
+      const routes = FLOOR_ROUTES.filter((r) => (r.credentials ?? 'store') === kind);
+      log(`lookup floor (${kind} credentials): /healthz and ${routes.map((r) => r.id).join(', ')}, in rounds…`);
+      Object.assign(measured, await runFloorCell({ spec, paths: routes.map((r) => r.path), warm: values.map((t) => `Bearer ${t}`), storePid: pid }, settings));
+    }
     return Object.fromEntries(
-      routes.map((r) => [r.id, { ...measured[r.path], path: r.path, what: r.what, bounds: r.bounds, ...(r.id === 'cpu-like-jwt' ? { spinUs } : {}) }]),
+      FLOOR_ROUTES.map((r) => [
+        r.id,
+        { ...measured[r.path], path: r.path, what: r.what, bounds: r.bounds, credentials: r.credentials ?? 'store', ...(r.id === 'cpu-like-jwt' ? { spinUs } : {}) },
+      ]),
     );
   });
 

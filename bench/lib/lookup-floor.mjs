@@ -4,11 +4,14 @@
 // floor of the work it must do, so a target above its floor is beyond the machine, not the code.
 // One route is of another kind: `cpu` spends as much plain CPU as Tessera's jwt /auth/me handler
 // costs in-process, to show what HTTP on this machine makes of that many microseconds.
+// The jwt floors (`credentials: 'jwt'`) run on a server of their own, loaded with real EdDSA access
+// tokens of the seeded users (the jwt cells' header size); the store floors with random 32-byte tokens.
 //
 // The parent seeds the data (`seedFloor`); the server process (bench/lib/server.mjs, kind `floor`)
 // builds the reference app and adds the routes (`installFloorRoutes`). Every route answers exactly
 // what /healthz answers, except `response`, which answers what /auth/me answers; a miss is a 500,
 // which the benchmark counts as a failure.
+import { readFileSync } from 'node:fs';
 import { load } from './dist.mjs';
 
 const PREFIX = 'bench-floor:';
@@ -38,6 +41,17 @@ export const FLOOR_ROUTES = [
     path: '/floor/response',
     what: "/auth/me's answer (its headers, a body of the same shape and length), no authentication",
     bounds: ['jwt/EdDSA/sqlite', 'jwt-push/redis'],
+    credentials: 'jwt',
+  },
+  {
+    id: 'verified-lookup',
+    short: 'the cached-token lookup alone',
+    below: 'for a verifier that answers a warm token from a cache of verified tokens (without one, every request is a signature check: the cold figure)',
+    path: '/floor/verified-lookup',
+    what:
+      "a map of the 10 000 tokens' verified claims: the token found by its signature part and compared whole, `exp` checked, the user's email found in a map of 10 000, /auth/me's answer built from them (header read without a parse, no other claim rule, no revocation)",
+    bounds: ['jwt/EdDSA/sqlite', 'jwt-push/redis'],
+    credentials: 'jwt',
   },
   {
     id: 'cpu-like-jwt',
@@ -46,6 +60,7 @@ export const FLOOR_ROUTES = [
     path: '/floor/cpu',
     what: "/healthz after plain CPU work as long as jwt EdDSA's /auth/me handler costs beyond /healthz's, in-process, in this run: what HTTP makes of that many µs",
     bounds: ['jwt/EdDSA/sqlite', 'jwt-push/redis'],
+    credentials: 'jwt',
   },
   {
     id: 'sqlite-read',
@@ -117,12 +132,36 @@ export async function seedFloor({ sqlitePath, redisUrl, tokens }) {
   }
 }
 
+/**
+ * The verified-token map of `/floor/verified-lookup`, built from the access tokens in `tokensPath`
+ * (a JSON array; the parent minted them): signature part → the token, its claims (decoded, not
+ * verified: the floor models a cache hit) and the answer around the email; user id → email.
+ */
+function verifiedTokenMaps(tokensPath, iso) {
+  const tokens = JSON.parse(readFileSync(tokensPath, 'utf8'));
+  const entries = new Map();
+  const emails = new Map();
+  const far = Date.now() + 3_600_000;
+  tokens.forEach((token, i) => {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+    entries.set(token.slice(token.lastIndexOf('.') + 1), {
+      token,
+      claims,
+      expMs: claims.exp * 1000,
+      before: `{"user":{"id":${JSON.stringify(claims.sub)},"email":`,
+      after: `,"roles":[]},"session":{"id":${JSON.stringify(claims.sid)},"created_at":"${iso(Math.round(claims.iat * 1000))}","expires_at":"${iso(claims.exp * 1000)}"},"mode":"jwt"}`,
+    });
+    emails.set(claims.sub, { email: JSON.stringify(`user${i}@bench.test`), until: far });
+  });
+  return { entries, emails };
+}
+
 /** Adds the floor routes to the reference app (before it listens). Returns what to close. */
-export async function installFloorRoutes(app, { tessera, sqlitePath, redisUrl, spinUs }) {
+export async function installFloorRoutes(app, { tessera, sqlitePath, redisUrl, spinUs, tokensPath }) {
   const { createRoutes, withSecurityHeaders } = await load('http/routes/index.js');
   const { sendHttpResponse, toHttpRequest } = await load('adapters/fastify/translate.js');
   const { hashToken } = await load('core/crypto.js');
-  const { jsonText } = await load('http/respond.js');
+  const { jsonText, iso } = await load('http/respond.js');
   const { default: Database } = await import('better-sqlite3');
   const { Redis } = await import('ioredis');
 
@@ -145,6 +184,18 @@ export async function installFloorRoutes(app, { tessera, sqlitePath, redisUrl, s
   };
 
   app.get('/floor/response', async (_request, reply) => sendHttpResponse(reply, withSecurityHeaders(jsonText(200, meText))));
+  if (tokensPath) {
+    const { entries, emails } = verifiedTokenMaps(tokensPath, iso);
+    app.get('/floor/verified-lookup', async (request, reply) => {
+      const token = (request.headers.authorization ?? '').slice('Bearer '.length);
+      const now = Date.now();
+      const hit = entries.get(token.slice(token.lastIndexOf('.') + 1));
+      if (hit === undefined || hit.token !== token || hit.expMs <= now) miss();
+      const email = emails.get(hit.claims.sub);
+      if (email === undefined || email.until <= now) miss();
+      return sendHttpResponse(reply, withSecurityHeaders(jsonText(200, hit.before + email.email + hit.after)));
+    });
+  }
   app.get('/floor/cpu', async (request, reply) => {
     spin(spinUs);
     return asHealthz(request, reply);

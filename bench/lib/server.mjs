@@ -5,7 +5,7 @@
 //   { kind: 'tessera-express', mode, store, algorithm?, jwtSecret? } Express + tesseraRouter + requireAuth
 //   { kind: 'better-auth', sqlitePath, secret }                    Fastify + better-auth getSession
 //   { kind: 'tessera-fastify', mode, store, ... }                  Fastify + tesseraFastify + requireAuth
-//   { kind: 'floor', store, sqlitePath, redisUrl, spinUs }          the reference app + the floor routes (lookup-floor.mjs)
+//   { kind: 'floor', store, sqlitePath, redisUrl, spinUs, tokensPath? } the reference app + the floor routes (lookup-floor.mjs)
 // Baseline (no auth): the reference server's GET /healthz; the peers' apps a plain framework route
 // GET /ping. Authenticated route: the reference server's /auth/me, the peers' /me.
 // Messages: parent → 'stats' (replies { cpu, memory }), 'stop' (closes and exits).
@@ -170,7 +170,7 @@ async function startFloor() {
   const { installFloorRoutes } = await import('./lookup-floor.mjs');
   const { store, tessera } = await openTessera();
   const app = await buildApp({ tessera, logLevel: 'warn' });
-  const floor = await installFloorRoutes(app, { tessera, sqlitePath: spec.sqlitePath, redisUrl: spec.redisUrl, spinUs: spec.spinUs });
+  const floor = await installFloorRoutes(app, { tessera, sqlitePath: spec.sqlitePath, redisUrl: spec.redisUrl, spinUs: spec.spinUs, tokensPath: spec.tokensPath });
   return listenFastify(app, floor, tessera, store);
 }
 

@@ -9,8 +9,8 @@
 //
 // The parent seeds the data (`seedFloor`); the server process (bench/lib/server.mjs, kind `floor`)
 // builds the reference app and adds the routes (`installFloorRoutes`). Every route answers exactly
-// what /healthz answers, except `response`, which answers what /auth/me answers; a miss is a 500,
-// which the benchmark counts as a failure.
+// what /healthz answers, except `response` and `verified-lookup`, which answer what /auth/me answers;
+// a miss is a 500, which the benchmark counts as a failure.
 import { readFileSync } from 'node:fs';
 import { load } from './dist.mjs';
 

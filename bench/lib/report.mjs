@@ -703,7 +703,7 @@ p99, 12 / 12 / 7.1 ms (the first two without the warm-up revocations: see below)
 a cached verifier's floor is 0.86–0.97 here and Tessera's jwt 0.81–0.82: the 0.04–0.15 between them
 is Tessera's own work beyond the lookup (the Bearer expression, the key check, the time rules and the
 claims copy, the revocation and email steps, the guard, an answer built per request), not the
-machine; 0.90 is above the floor in two runs of three, so it is not shown beyond this machine.
+machine; 0.90 is below that floor in two runs of three, so it is not shown beyond this machine.
 jwt-push's low figures in the first and last run are not its own cost: measured alone
 (\`BENCH_ONLY=postures BENCH_CELLS=jwt/EdDSA,jwt-push\`) it scored 0.78 against jwt's 0.75 (nine
 rounds, 10:00 UTC) and 0.81 against 0.80 (five rounds, 11:00 UTC); its warm path is jwt's plus two

@@ -7,8 +7,8 @@
 //   BENCH_USERS=10000  distinct users                BENCH_ONLY=floor,postures,lookupFloor,peers,propagation,login,memory
 //   BENCH_CELLS=jwt    only posture/peer cells whose id contains one of these (comma-separated)
 //   BENCH_DEV=1        write bench/results/dev.json only (no latest.json, no docs)
-//   BENCH_PAIR_ROUNDS=3, BENCH_PAIR_DURATION=2.5, BENCH_PAIR_WARMUP=0.25: the warm rounds of posture cells
-//   BENCH_PEER_DURATION=3, BENCH_PEER_WARMUP=0.5: each run of the peers' head-to-head groups
+//   BENCH_PAIR_ROUNDS=3, BENCH_PAIR_DURATION=2, BENCH_PAIR_WARMUP=0.25: the warm rounds of posture cells
+//   BENCH_PEER_DURATION=2.5, BENCH_PEER_WARMUP=0.5: each run of the peers' head-to-head groups
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,10 +32,12 @@ const settings = {
   warmupSec: Number(env.BENCH_WARMUP ?? 1),
   // Posture cells, warm: this many rounds of (baseline, authenticated), each run this long.
   pairRounds: Number(env.BENCH_PAIR_ROUNDS ?? 3),
-  pairDurationSec: Number(env.BENCH_PAIR_DURATION ?? 2.5),
+  // 2 s runs (and the peers' 2.5 s below) keep the whole run under ten minutes on a slow machine too:
+  // with 2.5 s and 3 s it took 627 s on one where every request cost three times the CPU.
+  pairDurationSec: Number(env.BENCH_PAIR_DURATION ?? 2),
   pairWarmupSec: Number(env.BENCH_PAIR_WARMUP ?? 0.25),
-  // Peer cells: every run of a head-to-head group this long (3 s runs of 20: the peers section fits).
-  peerDurationSec: Number(env.BENCH_PEER_DURATION ?? 3),
+  // Peer cells: every run of a head-to-head group this long (20 runs: the peers section fits).
+  peerDurationSec: Number(env.BENCH_PEER_DURATION ?? 2.5),
   peerWarmupSec: Number(env.BENCH_PEER_WARMUP ?? 0.5),
   users: Number(env.BENCH_USERS ?? 10_000),
   revocations: Number(env.BENCH_REVOCATIONS ?? 200),

@@ -1,4 +1,4 @@
-// Section "lookup floor": the reference server's own /healthz answered after one raw operation and
+// Section "lookup floor": the reference server's /healthz answer given after one raw operation and
 // nothing else, measured like the posture cells (rounds against /healthz, same load, same run). Each
 // route is the least a posture's request could cost on this machine: a posture cannot beat the
 // floor of the work it must do, so a target above its floor is beyond the machine, not the code.
@@ -10,7 +10,8 @@
 // The parent seeds the data (`seedFloor`); the server process (bench/lib/server.mjs, kind `floor`)
 // builds the reference app and adds the routes (`installFloorRoutes`). Every route answers exactly
 // what /healthz answers, except `response` and `verified-lookup`, which answer what /auth/me answers;
-// a miss is a 500, which the benchmark counts as a failure.
+// a miss is a 500, which the benchmark counts as a failure. Each floor server's rounds also run a
+// control, /healthz's twin: where it reads far from 1, that server's floors decide nothing in the run.
 import { readFileSync } from 'node:fs';
 import { decodeJwt } from 'jose';
 import { load } from './dist.mjs';
@@ -35,6 +36,26 @@ return {s, redis.call('HMGET', ARGV[1] .. s[2], ${USER_FIELDS.map((f) => `'${f}'
  * 1), and what a floor below the target says (`below`).
  */
 export const FLOOR_ROUTES = [
+  // The controls: /healthz's twin, one in each floor server's rounds. It costs what /healthz costs,
+  // so it should read 1; how far it reads from 1 is the spread of that server's rounds in this run.
+  {
+    id: 'control-store',
+    short: 'the control',
+    below: '',
+    path: '/floor/control/store',
+    what: "/healthz's twin (the same handler at another path), in the store floors' rounds: it should read 1",
+    bounds: [],
+    credentials: 'store',
+  },
+  {
+    id: 'control-jwt',
+    short: 'the control',
+    below: '',
+    path: '/floor/control/jwt',
+    what: "/healthz's twin (the same handler at another path), in the jwt floors' rounds: it should read 1",
+    bounds: [],
+    credentials: 'jwt',
+  },
   {
     id: 'response',
     short: 'the answer alone',
@@ -89,7 +110,7 @@ export const FLOOR_ROUTES = [
   },
 ];
 
-/** The floor routes that bound a target cell (none, one, or for jwt two). */
+/** The floor routes that bound a target cell (none, one, or for jwt three). */
 export function floorsFor(cellId) {
   return FLOOR_ROUTES.filter((route) => route.bounds.includes(cellId));
 }
@@ -157,16 +178,26 @@ function verifiedTokenMaps(tokensPath, iso) {
   return { entries, emails };
 }
 
-/** Adds the floor routes to the reference app (before it listens). Returns what to close. */
-export async function installFloorRoutes(app, { tessera, sqlitePath, redisUrl, spinUs, tokensPath }) {
-  const { createRoutes, withSecurityHeaders } = await load('http/routes/index.js');
-  const { sendHttpResponse, toHttpRequest } = await load('adapters/fastify/translate.js');
+/**
+ * Adds the floor routes to the reference app (before it listens). Returns what to close. Each is
+ * defined and mounted exactly as Tessera's own routes are (`routeDefiner`, `fastifyHandler`: the
+ * request translated, errors caught, security headers added, the answer written), so a floor and
+ * the /healthz it is compared with differ only by the floor's work. (Mounted as bare Fastify routes
+ * they skipped that plumbing, which /healthz and /auth/me both pay: the answer alone then measured
+ * 1.03-1.12 of /healthz, and every floor read that much too high.)
+ */
+export async function installFloorRoutes(app, { sqlitePath, redisUrl, spinUs, tokensPath }) {
+  const { routeDefiner } = await load('http/routes/index.js');
+  const { fastifyHandler } = await load('adapters/fastify/translate.js');
   const { hashToken } = await load('core/crypto.js');
-  const { jsonText, iso } = await load('http/respond.js');
+  const { json, jsonText, iso } = await load('http/respond.js');
   const { default: Database } = await import('better-sqlite3');
   const { Redis } = await import('ioredis');
 
-  const health = createRoutes(tessera).find((route) => route.method === 'GET' && route.path === '/healthz');
+  const define = routeDefiner();
+  const mount = (path, handle) => app.get(path, fastifyHandler(define('GET', path, handle)));
+  // What /healthz answers (src/http/routes/health.ts).
+  const healthy = () => json(200, { status: 'ok' });
   const db = new Database(sqlitePath, { readonly: true });
   const read = db.prepare('SELECT v FROM kv WHERE k = ?').raw(true);
   const redis = new Redis(redisUrl, { enableAutoPipelining: true });
@@ -179,42 +210,44 @@ export async function installFloorRoutes(app, { tessera, sqlitePath, redisUrl, s
   });
 
   const tokenHash = (request) => hashToken((request.headers.authorization ?? '').slice('Bearer '.length));
-  const asHealthz = async (request, reply) => sendHttpResponse(reply, await health.handle(toHttpRequest(request)));
+  // A thrown error becomes a 500 (the definer's catch), which the benchmark counts as a failure.
   const miss = () => {
     throw new Error('floor: seeded key not found');
   };
 
-  app.get('/floor/response', async (_request, reply) => sendHttpResponse(reply, withSecurityHeaders(jsonText(200, meText))));
+  mount('/floor/control/store', async () => healthy());
+  mount('/floor/control/jwt', async () => healthy());
+  mount('/floor/response', async () => jsonText(200, meText));
   if (tokensPath) {
     const { entries, emails } = verifiedTokenMaps(tokensPath, iso);
-    app.get('/floor/verified-lookup', async (request, reply) => {
+    mount('/floor/verified-lookup', async (request) => {
       const token = (request.headers.authorization ?? '').slice('Bearer '.length);
       const now = Date.now();
       const hit = entries.get(token.slice(token.lastIndexOf('.') + 1));
       if (hit === undefined || hit.token !== token || hit.expMs <= now) miss();
       const email = emails.get(hit.claims.sub);
       if (email === undefined || email.until <= now) miss();
-      return sendHttpResponse(reply, withSecurityHeaders(jsonText(200, hit.before + email.email + hit.after)));
+      return jsonText(200, hit.before + email.email + hit.after);
     });
   }
-  app.get('/floor/cpu', async (request, reply) => {
+  mount('/floor/cpu', async () => {
     spin(spinUs);
-    return asHealthz(request, reply);
+    return healthy();
   });
-  app.get('/floor/sqlite-read', async (request, reply) => {
+  mount('/floor/sqlite-read', async (request) => {
     if (read.get(tokenHash(request)) === undefined) miss();
-    return asHealthz(request, reply);
+    return healthy();
   });
-  app.get('/floor/redis-two-reads', async (request, reply) => {
+  mount('/floor/redis-two-reads', async (request) => {
     const hash = tokenHash(request);
     // No revocation entry exists, as for almost every request of the jwt-denylist cell.
     await Promise.all([redis.hmget(`${PREFIX}r-user:${hash}`, 'notBefore', 'expiresAt'), redis.hget(`${PREFIX}r-family:${hash}`, 'expiresAt')]);
-    return asHealthz(request, reply);
+    return healthy();
   });
-  app.get('/floor/redis-session-script', async (request, reply) => {
+  mount('/floor/redis-session-script', async (request) => {
     const found = await redis.floorSessionWithUser(`${PREFIX}s:${tokenHash(request)}`, `${PREFIX}u:`);
     if (!Array.isArray(found) || found[1]?.[0] === null) miss();
-    return asHealthz(request, reply);
+    return healthy();
   });
 
   return {

@@ -111,6 +111,27 @@ function warmRow(group, what, cell, r, notes) {
   };
 }
 
+/** How far a control may read from 1 before the floors of its rounds are called inconclusive. */
+const CONTROL_TOLERANCE = 0.05;
+
+/**
+ * The control of a floor's rounds (lookup-floor.mjs, `control-store` / `control-jwt`): /healthz's
+ * twin, which costs what /healthz costs and so should read 1. Where it reads further off than
+ * CONTROL_TOLERANCE, the machine moved more within those rounds than a floor's gap to a target, and
+ * no floor measured in them decides whether a target is beyond the machine.
+ * @param {string} credentials  the floor route's kind: `store` or `jwt`
+ * @returns {{ value: number, trusted: boolean } | null}  null when the run has no such control
+ */
+function controlReading(results, credentials) {
+  const cell = results.sections.lookupFloor?.[`control-${credentials}`];
+  if (!cell?.base) return null;
+  const value = ratios(cell).warm.ratio;
+  return { value, trusted: Math.abs(value - 1) <= CONTROL_TOLERANCE };
+}
+
+/** The control of the rounds a floor route ran in. */
+const controlOf = (results, route) => controlReading(results, route.credentials ?? 'store');
+
 /** Every row of the report: { group, what, shape, rps, ratio, p99, p99Ratio, cpu, note, target, verdict }. */
 function buildRows(results) {
   const rows = [];
@@ -120,7 +141,9 @@ function buildRows(results) {
   const floorsText = (id) => {
     const measured = floorsFor(id).filter((route) => lookupFloor?.[route.id]);
     if (measured.length === 0) return null;
-    return measured.map((route) => `${fixed(ratios(lookupFloor[route.id]).warm.ratio)} (${route.short})`).join('; ');
+    const text = measured.map((route) => `${fixed(ratios(lookupFloor[route.id]).warm.ratio)} (${route.short})`).join('; ');
+    const control = controlOf(results, measured[0]);
+    return control && !control.trusted ? `${text}; inconclusive: the control of these rounds read ${fixed(control.value)}` : text;
   };
 
   const cellRows = (group, id, cell, target) => {
@@ -370,6 +393,15 @@ function notes(results, verdicts) {
       ? '- Every target of the issue passed in this run.'
       : `- Missed in this run: ${missed.map((v) => `${v.what} (${v.measured}, target ${v.target})`).join('; ')}.`,
   );
+  const controls = ['store', 'jwt'].map((kind) => [kind, controlReading(results, kind)]).filter(([, c]) => c !== null);
+  if (controls.length > 0) {
+    const read = controls.map(([kind, c]) => `${fixed(c.value)} in the ${kind} floors' rounds`).join(' and ');
+    out.push(
+      controls.every(([, c]) => c.trusted)
+        ? `- **Controls**: /healthz's twin read ${read}, within ${CONTROL_TOLERANCE} of the 1 it costs: this run's floors are read as measured.`
+        : `- **Controls: some of this run's floors are inconclusive.** /healthz's twin (section 7), which costs what /healthz costs, read ${read}; where it is further than ${CONTROL_TOLERANCE} from 1, the machine moved more within those rounds than a floor's gap to a target, so those floors do not say whether a target is beyond the machine.`,
+    );
+  }
   const missedPostures = Object.entries(postures).filter(([, cell]) => cell.target && ratios(cell).warm.ratio < cell.target);
   for (const [id, cell] of missedPostures) {
     const x = ratios(cell);
@@ -389,8 +421,11 @@ function notes(results, verdicts) {
       if (!floorCell) continue;
       const f = ratios(floorCell).warm.ratio;
       const what = floorCell.spinUs === undefined ? route.what : `${route.what} (${ms(floorCell.spinUs)} µs)`;
+      const control = controlOf(results, route);
       parts.push(
-        f < cell.target
+        control && !control.trusted
+          ? `Floor (${what}): ${fixed(f)}; inconclusive in this run: the control of its rounds read ${fixed(control.value)}.`
+          : f < cell.target
           ? `Floor (${what}): ${fixed(f)}, below the target, so ${cell.target.toFixed(2)} is beyond this machine ${route.below}; Tessera reached ${fixed(x.warm.ratio / f)} of it.`
           : `Floor (${what}): ${fixed(f)}, at or above the target: the gap to it (${fixed(f - x.warm.ratio)}) is Tessera's own work as the server pays for it (next paragraph), or this run's noise (see the rounds).`,
       );
@@ -485,7 +520,7 @@ function notes(results, verdicts) {
   out.push(
     '- Every server runs in its own process with request logging off (`logLevel: warn`), so the figures are about authentication, not pino. ' +
       'autocannon runs in the parent process; both share the two cores with the stores. All figures are ratios to a baseline measured in the same run: ' +
-      'for a posture\'s warm figure, three rounds of `/healthz` then `/auth/me` back to back (2.5 s each, after a pass over every credential), each round giving a ratio, and the figure is the median round ' +
+      `for a posture's warm figure, ${results.settings.pairRounds} rounds of \`/healthz\` then \`/auth/me\` back to back (${results.settings.pairDurationSec} s each, after a pass over every credential), each round giving a ratio, and the figure is the median round ` +
       '(the rounds are listed in the notes; the cold figure is against the mean of the three baselines); for the peers, the mean of baselines run before and after. ' +
       'Absolute req/s move with the machine\'s load, ratios much less. ' +
       'autocannon reports latency in whole milliseconds, so p99 ratios are coarse.',
@@ -719,6 +754,42 @@ start could decide it. Five revocations now come first, made and checked the sam
 shown in the row but kept out of the percentiles (recorded run: 9.6 / 3.5 / 3.6 / 2.6 / 2.8 ms on
 Redis, 17.6 / 6.1 / 3.3 / 3.5 / 3.0 ms on PostgreSQL).
 
+**Sixth round: the floors on Tessera's own plumbing, a control in every floor's rounds, a slower
+machine.** In every earlier run the answer alone (\`/floor/response\`: /auth/me's answer with no
+authentication) read above 1 (1.03–1.17), which a route doing more than /healthz cannot honestly do.
+One cause was real: it and the cached-token floor were bare Fastify routes, while /healthz and
+/auth/me go through Tessera's plumbing (the request translated to the neutral shape, the route
+wrapper's catch and security headers, the adapter writing the answer), so those two floors skipped
+work that both sides of every jwt ratio pay. Every floor route is now defined with \`routeDefiner\`
+(what \`createRoutes\` wraps each route in) and mounted with \`fastifyHandler\` (what the Fastify plugin
+mounts), both factored out for it with no change of behaviour. The answer alone still read 1.19,
+1.07, 0.83 and 1.04 in this round's four full runs (1.01 in a floor-only run), so the plumbing was not
+the main cause: the spread was. Hence the controls: each floor server's rounds now also run
+\`/healthz\`'s twin (the same handler at another path), which costs what /healthz costs and should read
+1; where it reads further than 0.05 from 1, the report calls the floors of those rounds inconclusive
+for the run instead of concluding from them. In a floor-only run the controls read 1.11 and 0.94
+(inconclusive); in the recorded run 1.03 and 0.98.
+
+This round ran on another machine of the same kind (2 vCPUs, same CPU model name) that costs about
+three times the CPU per request: /healthz at 6,300–16,500 req/s and 58–123 µs of server CPU per
+request (fifth round: 25,800–33,900 req/s, 26–34 µs); a TCP loopback send and receive ~10 µs; and
+/healthz alone, run four times back to back on one server, moved between 7,300 and 15,900 req/s
+within a minute. With every request dearer, the same µs of authentication are a smaller share, so most
+ratios rose; the spread rose more. The whole run took 627 s with 2.5 s rounds and 3 s peer runs, over
+the ten-minute bound: rounds are now 2 s and peer runs 2.5 s (551 and 560 s; 574 s with the controls).
+Four full runs (15:43, 15:56, 16:08 and 16:21 UTC, load average 1.22, 0.90, 1.39 and 1.43 at start;
+the last, the only one with the controls, is the recorded run): jwt EdDSA 0.82 / 1.00 / 0.83 / 0.76
+(ES256 1.08 / 0.93 / 0.85 / 0.97, RS256 0.93 / 0.70 / 0.74 / 0.80, HS256 0.84 / 0.90 / 0.88 / 0.83: one
+warm code path); jwt-push · Redis 0.89 / 0.83 / 0.88 / 0.91; jwt-denylist · Redis 0.86 / 0.88 / 0.73 /
+0.80; session · SQLite 0.57 / 0.69 / 0.64 / 0.62, Redis 0.65 / 0.83 / 0.73 / 0.82, PostgreSQL 0.87 /
+0.73 / 0.85 / 0.90; Express vs express-session 1.60× / 1.79× / 1.77× / 1.67×; the cached-token lookup
+alone 1.04 / 1.08 / 0.92 / 0.92; propagation on Redis, end to end, p50 3.1 / 3.7 / 3.0 / 3.3 ms and p99
+11.7 / 13.5 / 11.3 / 12.6 ms, of which B's own answer to the logout p99 10.7 / 14.9 / 11.6 / 11.1 ms,
+while the feed itself (creation at B to arrival at A, A's clock) stayed at p99 3–4 ms. In the recorded
+run, with both controls in tolerance, the floors say: session · Redis (0.75) and jwt-denylist (0.82)
+beyond this machine; session · SQLite (0.77 against 0.75) and jwt (the cached-token lookup 0.92 against
+0.90) not, so their gaps are Tessera's own work or the spread that remains within a run.
+
 **Why session · SQLite stays far below its target here.** In a loop, the joined lookup costs 6–8 µs
 (20–28 µs when the machine is slow); inside the busy server its share of a CPU profile is about 23 µs
 per request: the same statement with the caches the HTTP work has just evicted. \`strace\` on the server
@@ -783,8 +854,12 @@ ${verdicts.map((v) => `| ${v.what}: ${v.target} | ${v.measured} | **${v.verdict}
 A floor is the reference server's own \`/healthz\` answered after only the work the posture cannot
 avoid (section 7 below: a bare primary-key read for session · SQLite, the same one-round-trip Redis
 script for session · Redis, the same two Redis reads for jwt-denylist, /auth/me's answer without any
-authentication for jwt and jwt-push), measured the same way in the same run. A target above its floor
-is beyond this machine, whatever the code does. For jwt and jwt-push two more figures, on a floor
+authentication for jwt and jwt-push), measured the same way in the same run. Every floor route is
+defined and mounted as Tessera's own routes are (the request translated, errors caught, the security
+headers added), so it and the \`/healthz\` it is compared with differ only by the floor's work. A target
+above its floor is beyond this machine, whatever the code does, provided the control of the floor's
+rounds (\`/healthz\`'s twin, run in the same rounds: it should read 1) read within ${CONTROL_TOLERANCE} of 1;
+otherwise the table says the floor is inconclusive in that run. For jwt and jwt-push two more figures, on a floor
 server loaded with a real EdDSA access token per user (the jwt cells' request size): the cached-token
 lookup alone (the token found among the 10,000 by its signature part and compared whole, \`exp\`, the
 user's email from a map, /auth/me's answer built from them: what a verifier with a cache of verified

@@ -170,7 +170,7 @@ async function startFloor() {
   const { installFloorRoutes } = await import('./lookup-floor.mjs');
   const { store, tessera } = await openTessera();
   const app = await buildApp({ tessera, logLevel: 'warn' });
-  const floor = await installFloorRoutes(app, { tessera, sqlitePath: spec.sqlitePath, redisUrl: spec.redisUrl, spinUs: spec.spinUs, tokensPath: spec.tokensPath });
+  const floor = await installFloorRoutes(app, { sqlitePath: spec.sqlitePath, redisUrl: spec.redisUrl, spinUs: spec.spinUs, tokensPath: spec.tokensPath });
   return listenFastify(app, floor, tessera, store);
 }
 

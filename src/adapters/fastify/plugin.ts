@@ -8,7 +8,7 @@ import { problem } from '../../http/problem.js';
 import { createRoutes, errorResponse, withSecurityHeaders, type ErrorLogger } from '../../http/routes/index.js';
 import type { HttpResponse } from '../../http/types.js';
 import { assertTessera } from '../options.js';
-import { sendHttpResponse, toHttpRequest } from './translate.js';
+import { fastifyHandler, sendHttpResponse, toHttpRequest } from './translate.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -54,7 +54,7 @@ async function authRoutes(app: FastifyInstance, options: { tessera: Tessera; log
       method: route.method,
       url: route.path,
       bodyLimit: MAX_BODY_BYTES,
-      handler: async (request, reply) => sendHttpResponse(reply, await route.handle(toHttpRequest(request))),
+      handler: fastifyHandler(route),
     });
   }
 }

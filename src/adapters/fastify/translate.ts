@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { HttpRequest, HttpResponse } from '../../http/types.js';
+import type { HttpRequest, HttpResponse, Route } from '../../http/types.js';
 import { singleValuedHeaders } from '../node-headers.js';
 
 /**
@@ -24,4 +24,9 @@ export function sendHttpResponse(reply: FastifyReply, response: HttpResponse): F
   for (const [name, value] of Object.entries(response.headers)) reply.header(name, value);
   if (response.cookies.length > 0) reply.header('set-cookie', response.cookies);
   return reply.send(response.body ?? null);
+}
+
+/** The Fastify handler of a neutral route: the request translated, handled, and the answer written. */
+export function fastifyHandler(route: Pick<Route, 'handle'>): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
+  return async (request, reply) => sendHttpResponse(reply, await route.handle(toHttpRequest(request)));
 }

@@ -47,12 +47,12 @@ export function errorResponse(err: unknown, request: HttpRequest, logger?: Error
 }
 
 /**
- * Every route of the HTTP contract for this instance, framework-neutral. Adapters register each
- * (method, path) with their own router and call `handle`. Set up once; nothing is rebuilt per request.
+ * What every route of `createRoutes` is wrapped in: anything its handler throws becomes a problem
+ * response, and every answer gets the API security headers. (The benchmark's floor routes are
+ * defined with it too, so they and the routes they bound pay the same plumbing.)
  */
-export function createRoutes(tessera: Tessera, options: RoutesOptions = {}): Route[] {
-  const guard: GuardOptions = { origins: allowedOrigins(tessera.config.origins) };
-  const define: RouteDefiner = (method, path, handle) => ({
+export function routeDefiner(options: RoutesOptions = {}): RouteDefiner {
+  return (method, path, handle) => ({
     method,
     path,
     async handle(request) {
@@ -65,6 +65,15 @@ export function createRoutes(tessera: Tessera, options: RoutesOptions = {}): Rou
       return withSecurityHeaders(response);
     },
   });
+}
+
+/**
+ * Every route of the HTTP contract for this instance, framework-neutral. Adapters register each
+ * (method, path) with their own router and call `handle`. Set up once; nothing is rebuilt per request.
+ */
+export function createRoutes(tessera: Tessera, options: RoutesOptions = {}): Route[] {
+  const guard: GuardOptions = { origins: allowedOrigins(tessera.config.origins) };
+  const define = routeDefiner(options);
   return [...healthRoutes(tessera, define), ...authRoutes(tessera, guard, define), ...jwtRoutes(tessera, guard, define), ...adminRoutes(tessera, guard, define)];
 }
 

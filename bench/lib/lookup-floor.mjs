@@ -182,9 +182,9 @@ function verifiedTokenMaps(tokensPath, iso) {
  * Adds the floor routes to the reference app (before it listens). Returns what to close. Each is
  * defined and mounted exactly as Tessera's own routes are (`routeDefiner`, `fastifyHandler`: the
  * request translated, errors caught, security headers added, the answer written), so a floor and
- * the /healthz it is compared with differ only by the floor's work. (Mounted as bare Fastify routes
- * they skipped that plumbing, which /healthz and /auth/me both pay: the answer alone then measured
- * 1.03-1.12 of /healthz, and every floor read that much too high.)
+ * the /healthz it is compared with differ only by the floor's work. (Two of them, the answer alone
+ * and the cached-token lookup, were bare Fastify routes before, and so skipped plumbing that both
+ * /healthz and /auth/me pay.)
  */
 export async function installFloorRoutes(app, { sqlitePath, redisUrl, spinUs, tokensPath }) {
   const { routeDefiner } = await load('http/routes/index.js');

@@ -284,8 +284,9 @@ function buildRows(results) {
   }
   if (lookupFloor) {
     for (const [id, cell] of Object.entries(lookupFloor)) {
+      const label = id.startsWith('control-') ? `control: ${id.slice('control-'.length)} rounds` : `floor: ${id}`;
       rows.push(
-        warmRow('7 lookup floor', `floor: ${id}`, cell, ratios(cell), [
+        warmRow('7 lookup floor', label, cell, ratios(cell), [
           cell.spinUs === undefined ? cell.what : `${cell.what} (${ms(cell.spinUs)} µs)`,
           cell.bounds.length > 0 ? `floor of ${cell.bounds.map((b) => LABELS[b] ?? b).join(', ')}` : null,
         ]),
@@ -768,7 +769,9 @@ the main cause: the spread was. Hence the controls: each floor server's rounds n
 \`/healthz\`'s twin (the same handler at another path), which costs what /healthz costs and should read
 1; where it reads further than 0.05 from 1, the report calls the floors of those rounds inconclusive
 for the run instead of concluding from them. In a floor-only run the controls read 1.11 and 0.94
-(inconclusive); in the recorded run 1.03 and 0.98.
+(inconclusive); in the recorded run 1.03 and 0.98. A control in tolerance is necessary, not
+sufficient: its own rounds in that run still spread from 0.92 to 1.12, and a floor's median can move as
+much.
 
 This round ran on another machine of the same kind (2 vCPUs, same CPU model name) that costs about
 three times the CPU per request: /healthz at 6,300–16,500 req/s and 58–123 µs of server CPU per

@@ -7,8 +7,9 @@
 //   BENCH_USERS=10000  distinct users                BENCH_ONLY=floor,postures,lookupFloor,peers,propagation,login,memory
 //   BENCH_CELLS=jwt    only posture/peer cells whose id contains one of these (comma-separated)
 //   BENCH_DEV=1        write bench/results/dev.json only (no latest.json, no docs)
-//   BENCH_PAIR_ROUNDS=3, BENCH_PAIR_DURATION=2, BENCH_PAIR_WARMUP=0.25: the warm rounds of posture cells
+//   BENCH_PAIR_ROUNDS=3, BENCH_PAIR_DURATION=2, BENCH_PAIR_WARMUP=0.5: the warm rounds of posture cells
 //   BENCH_PEER_DURATION=2.5, BENCH_PEER_WARMUP=0.5: each run of the peers' head-to-head groups
+//   BENCH_BUDGET=580   seconds this process may take (the build before it and the clean-up after fit the ten minutes)
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,10 +33,11 @@ const settings = {
   warmupSec: Number(env.BENCH_WARMUP ?? 1),
   // Posture cells, warm: this many rounds of (baseline, authenticated), each run this long.
   pairRounds: Number(env.BENCH_PAIR_ROUNDS ?? 3),
-  // 2 s runs (and the peers' 2.5 s below) keep the whole run under ten minutes on a slow machine too:
-  // with 2.5 s and 3 s it took 627 s on one where every request cost three times the CPU.
+  // 2 s runs after 0.5 s of warm-up (the peers' 2.5 s below) keep the whole run under ten minutes on a
+  // slow machine too. (Until autocannon's sample tick was shortened, load.mjs, every run and warm-up was
+  // rounded up to whole seconds: the run took 585 s on such a machine with rounds of 2 s after 1 s.)
   pairDurationSec: Number(env.BENCH_PAIR_DURATION ?? 2),
-  pairWarmupSec: Number(env.BENCH_PAIR_WARMUP ?? 0.25),
+  pairWarmupSec: Number(env.BENCH_PAIR_WARMUP ?? 0.5),
   // Peer cells: every run of a head-to-head group this long (20 runs: the peers section fits).
   peerDurationSec: Number(env.BENCH_PEER_DURATION ?? 2.5),
   peerWarmupSec: Number(env.BENCH_PEER_WARMUP ?? 0.5),
@@ -44,6 +46,10 @@ const settings = {
   memoryEntries: Number(env.BENCH_MEMORY_ENTRIES ?? 100_000),
   coldMintBudgetMs: Number(env.BENCH_MINT_BUDGET_MS ?? 4000),
   connections: 100,
+  // The bound, enforced: a run that reaches it stops the section it is in (what that section measured
+  // so far is kept), runs no other, writes the report with both named as failed, and stops everything
+  // it started. The full run takes 500-515 s on the slowest machine seen so far.
+  budgetSec: Number(env.BENCH_BUDGET ?? 580),
 };
 const only = new Set((env.BENCH_ONLY ?? 'floor,postures,lookupFloor,peers,propagation,login,memory').split(',').map((s) => s.trim()));
 const cellFilter = env.BENCH_CELLS ? env.BENCH_CELLS.split(',').map((s) => s.trim()) : null;
@@ -221,21 +227,40 @@ async function main() {
     },
   };
 
+  // Settles (rejects) only when the budget is spent; every section races it.
+  let budgetSpent = false;
+  let budgetTimer;
+  const budget = new Promise((_, reject) => {
+    budgetTimer = setTimeout(() => {
+      budgetSpent = true;
+      reject(new Error(`stopped at the run's time budget (${settings.budgetSec} s, BENCH_BUDGET)`));
+    }, Math.max(0, settings.budgetSec * 1000 - (performance.now() - t0)));
+  });
+  budget.catch(() => undefined);
+
+  // A section's task gets `out` to fill as it goes (kept if the budget stops it) and returns its result.
   const section = async (name, task) => {
     if (!only.has(name)) return;
+    if (budgetSpent) {
+      results.errors.push({ section: name, message: `not run: the run had spent its time budget (${settings.budgetSec} s)` });
+      return;
+    }
     log(`section ${name}…`);
+    const out = {};
+    const running = Promise.resolve().then(() => task(out));
+    running.catch(() => undefined); // once the budget wins the race, nobody waits for the task
     try {
-      results.sections[name] = await task();
+      results.sections[name] = await Promise.race([running, budget]);
     } catch (error) {
-      log(`section ${name} FAILED: ${error.stack ?? error}`);
+      if (budgetSpent && Object.keys(out).length > 0) results.sections[name] = out;
+      log(`section ${name} FAILED: ${budgetSpent ? error.message : (error.stack ?? error)}`);
       results.errors.push({ section: name, message: String(error.message ?? error) });
     }
   };
 
   await section('floor', () => measureCryptoFloor({ iterations: 2000 }));
 
-  await section('postures', async () => {
-    const out = {};
+  await section('postures', async (out) => {
     for (const cell of postureCells(stores)) {
       log(`posture ${cell.id}: seeding credentials…`);
       const built = await cell.build();
@@ -283,8 +308,7 @@ async function main() {
     );
   });
 
-  await section('peers', async () => {
-    const out = {};
+  await section('peers', async (out) => {
     // Each group runs head to head (interleaved): Express peers on Redis, Fastify peers on SQLite.
     const groups = [
       peerCells(stores).filter((c) => c.id.includes('express')),
@@ -302,8 +326,7 @@ async function main() {
     return out;
   });
 
-  await section('propagation', async () => {
-    const out = {};
+  await section('propagation', async (out) => {
     for (const kind of ['redis', 'postgres']) {
       log(`propagation on ${kind}: ${settings.revocations} revocations…`);
       const { url, store, users } = await stores.get(kind);
@@ -327,6 +350,7 @@ async function main() {
     const { store } = await entry.catch(() => ({}));
     await store?.close().catch(() => undefined);
   }
+  clearTimeout(budgetTimer);
   results.finishedAt = new Date().toISOString();
   results.totalSeconds = (performance.now() - t0) / 1000;
   const report = renderReport(results);

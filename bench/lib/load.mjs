@@ -84,11 +84,18 @@ export async function prime({ port, path, header, source, connections = 100 }) {
   return { total: result.requests.total, non2xx: result.non2xx, errors: result.errors };
 }
 
+// autocannon ends a run (its duration passed, `stop()` called, or an `amount` sent) only at its next
+// sample tick, every `sampleInt` ms: at its default of 1 000 ms every duration was rounded up to whole
+// seconds (a 0.25 s warm-up ran 1 s, a 2.5 s run 3 s) and an `amount` run idled up to a second after
+// its last answer, inside the time a cold rate is divided by. At 100 ms they hold to a tenth of a
+// second. Only totals and latencies are read, never the per-tick request counts.
+const SAMPLE_INTERVAL_MS = 100;
+
 /** One autocannon run (no progress output); `stopAfterMs` ends an `amount` run at that time. */
 function autocannonRun(options, stopAfterMs) {
   return new Promise((resolve, reject) => {
     let timer;
-    const instance = autocannon(options, (error, result) => {
+    const instance = autocannon({ ...options, sampleInt: SAMPLE_INTERVAL_MS }, (error, result) => {
       clearTimeout(timer);
       if (error) reject(error);
       else resolve(result);

@@ -769,7 +769,7 @@ the main cause: the spread was. Hence the controls: each floor server's rounds n
 \`/healthz\`'s twin (the same handler at another path), which costs what /healthz costs and should read
 1; where it reads further than 0.05 from 1, the report calls the floors of those rounds inconclusive
 for the run instead of concluding from them. In a floor-only run the controls read 1.11 and 0.94
-(inconclusive); in the recorded run 1.03 and 0.98. A control in tolerance is necessary, not
+(inconclusive); in that round's recorded run 1.03 and 0.98. A control in tolerance is necessary, not
 sufficient: its own rounds in that run still spread from 0.92 to 1.12, and a floor's median can move as
 much.
 
@@ -781,17 +781,42 @@ within a minute. With every request dearer, the same µs of authentication are a
 ratios rose; the spread rose more. The whole run took 627 s with 2.5 s rounds and 3 s peer runs, over
 the ten-minute bound: rounds are now 2 s and peer runs 2.5 s (551 and 560 s; 574 s with the controls).
 Four full runs (15:43, 15:56, 16:08 and 16:21 UTC, load average 1.22, 0.90, 1.39 and 1.43 at start;
-the last, the only one with the controls, is the recorded run): jwt EdDSA 0.82 / 1.00 / 0.83 / 0.76
+the last, the only one with the controls, was that round's recorded run): jwt EdDSA 0.82 / 1.00 / 0.83 / 0.76
 (ES256 1.08 / 0.93 / 0.85 / 0.97, RS256 0.93 / 0.70 / 0.74 / 0.80, HS256 0.84 / 0.90 / 0.88 / 0.83: one
 warm code path); jwt-push · Redis 0.89 / 0.83 / 0.88 / 0.91; jwt-denylist · Redis 0.86 / 0.88 / 0.73 /
 0.80; session · SQLite 0.57 / 0.69 / 0.64 / 0.62, Redis 0.65 / 0.83 / 0.73 / 0.82, PostgreSQL 0.87 /
 0.73 / 0.85 / 0.90; Express vs express-session 1.60× / 1.79× / 1.77× / 1.67×; the cached-token lookup
 alone 1.04 / 1.08 / 0.92 / 0.92; propagation on Redis, end to end, p50 3.1 / 3.7 / 3.0 / 3.3 ms and p99
 11.7 / 13.5 / 11.3 / 12.6 ms, of which B's own answer to the logout p99 10.7 / 14.9 / 11.6 / 11.1 ms,
-while the feed itself (creation at B to arrival at A, A's clock) stayed at p99 3–4 ms. In the recorded
-run, with both controls in tolerance, the floors say: session · Redis (0.75) and jwt-denylist (0.82)
+while the feed itself (creation at B to arrival at A, A's clock) stayed at p99 3–4 ms. In that round's
+recorded run, with both controls in tolerance, the floors say: session · Redis (0.75) and jwt-denylist (0.82)
 beyond this machine; session · SQLite (0.77 against 0.75) and jwt (the cached-token lookup 0.92 against
 0.90) not, so their gaps are Tessera's own work or the spread that remains within a run.
+
+**Seventh round: every duration as configured, and the ten-minute bound enforced.** autocannon ends
+a run (its duration passed, \`stop()\` called, or its \`amount\` sent) only at its next sample tick,
+every \`sampleInt\` ms, 1,000 by default, so every duration the benchmark asked for was rounded up to
+whole seconds: the warm rounds' 0.25 s warm-ups ran 1 s, the peers' 2.5 s runs 3 s after 1 s of
+warm-up, and a cold cell whose pool ran out idled up to a second before its run ended, inside the time
+its rate is divided by (so the short cold cells, RS256 and PostgreSQL, read low). The durations in the
+notes above are the configured ones. The tick is now 100 ms, and warm rounds are 2 s after 0.5 s of
+warm-up, peer runs 2.5 s after 0.5 s. On this machine (again one of the slow ones: /healthz at
+4,985–14,952 req/s) the whole run took 585 s the last time before the change, so \`npm run bench\`
+with its 11 s build was at the bound; 514 and 501 s after it. The bound is now enforced too:
+\`BENCH_BUDGET\` (580 s by default) stops the section running when it is reached, keeps the cells it
+finished, runs no other section, names both in the report as failed, exits 1 and stops everything it
+started (checked with budgets of 30 and 48 s: no server, redis-server or PostgreSQL left). Three full
+runs (03:08 with the old tick, 03:19 and 03:33 UTC with the new one; the last is the recorded run):
+jwt EdDSA 0.89 / 0.92 / 1.01 (ES256 0.86 / 0.87 / 0.88, RS256 0.76 / 0.79 / 0.87, HS256 1.08 / 0.95 /
+0.98); jwt-push · Redis 0.76 / 0.79 / 0.80; jwt-denylist · Redis 0.90 / 0.85 / 0.99; session · SQLite
+0.74 / 0.70 / 0.65, Redis 0.74 / 0.78 / 0.67, PostgreSQL 0.80 / 0.97 / 0.85; Express vs express-session
+1.46× / 1.73× / 1.32×; propagation on Redis, end to end, p99 16 / 6.4 / 8.5 ms (B's own answer to the
+logout p99 13 / 6.9 / 7.2 ms, the feed p99 6.0 / 2.0 / 3.0 ms); floors: the bare SQLite read 0.72 /
+0.67 / 0.77, the Redis session script 0.83 / 0.83 / 0.99, jwt-denylist's two reads 0.87 / 0.91 / 1.03,
+the cached-token lookup 0.95 / 1.01 / 0.92; controls 0.95 and 0.95, 0.97 and 1.04, 1.09 (store rounds:
+their floors inconclusive) and 0.97. Every target but session · SQLite, session · Redis and jwt-push
+passed in at least one of the three; session · PostgreSQL and the Express comparison in all three.
+jwt-push read below jwt in all three runs of this round and above it in three of four of the last one.
 
 **Why session · SQLite stays far below its target here.** In a loop, the joined lookup costs 6–8 µs
 (20–28 µs when the machine is slow); inside the busy server its share of a CPU profile is about 23 µs
@@ -843,7 +868,9 @@ ${results.settings.connections} connections, loopback, ${results.settings.durati
       ? ` (a posture's warm figure: ${results.settings.pairRounds} rounds of \`/healthz\` then \`/auth/me\`, ${results.settings.pairDurationSec} s each after ${results.settings.pairWarmupSec} s of warm-up, median round)`
       : ''
   }${results.settings.peerDurationSec ? ` (peers: ${results.settings.peerDurationSec} s runs after ${results.settings.peerWarmupSec} s of warm-up)` : ''},
-${results.settings.users.toLocaleString('en-US')} distinct users; whole run ${results.totalSeconds.toFixed(0)} s.
+${results.settings.users.toLocaleString('en-US')} distinct users; whole run ${results.totalSeconds.toFixed(0)} s${
+    results.settings.budgetSec ? ` (bounded at ${results.settings.budgetSec} s: a run that reaches it stops there and names what it did not finish)` : ''
+  }.
 Warm: every user's credential once (priming pass), then round-robin over all ${results.settings.users.toLocaleString('en-US')}.
 Cold: every request carries a credential never presented before (minted in-process through the library with the server's keys and store,
 or a brand-new session); a cold cell stops early when its pool runs out (shown as "cold (N s)": RS256 is slow to mint).

@@ -4,7 +4,7 @@ import { resolveConfig, type ResolvedConfig, type TesseraOptions } from './confi
 import { TesseraError } from './errors.js';
 import type { IssuedCredentials, PostureEngine } from './engine.js';
 import { describePosture, type PostureReport } from './posture.js';
-import { assertUnderLimits, recordHits, type Limit } from './rate-limit.js';
+import { assertUnderLimits, releaseHit, takeHit, type Limit } from './rate-limit.js';
 import { createSessionEngine } from './session/engine.js';
 import { createJwtEngine, type JwtEngine, type RefreshResult } from './jwt/engine.js';
 import { createDenylist, createNoRevocation } from './jwt/revocation-check.js';
@@ -126,7 +126,8 @@ export function createTessera(options: TesseraOptions): Tessera {
       const email = normalizeEmail(input.email);
       if (!email) throw new TesseraError('bad_request', 'email is not a valid address');
       passwords.check(input.password);
-      await recordHits(store.counters, limits, now);
+      // Counted atomically before the hash: a parallel burst cannot all pass the check above.
+      for (const limit of limits) await takeHit(store.counters, limit, now);
       const hash = await passwords.hash(input.password);
       const user = newUserRecord(email, hash, [], clock.now());
       if (!(await store.users.create(user))) throw new TesseraError('conflict', 'an account with this email exists');
@@ -141,22 +142,16 @@ export function createTessera(options: TesseraOptions): Tessera {
       const email = normalizeEmail(input.email);
       const now = clock.now();
       const { account: accountLimit, ip: ipLimit } = loginLimits(email ?? input.email.trim().toLowerCase(), client.ip);
-      // The account attempt is counted atomically *before* the password is checked, so a burst of
-      // parallel guesses cannot all pass the check while argon2 runs. The per-IP limit counts failures.
-      const attempt = await store.counters.increment(accountLimit.key, accountLimit.windowMs, now);
-      if (attempt.count > accountLimit.max) {
-        throw new TesseraError('rate_limited', 'too many attempts; try again later', {
-          retryAfterSeconds: Math.max(1, Math.ceil((attempt.resetAt - now) / 1000)),
-        });
-      }
-      if (ipLimit) await assertUnderLimits(store.counters, [ipLimit], now);
+      // Both attempts are counted atomically *before* the password is checked, so a burst of parallel
+      // guesses cannot all pass the check while argon2 runs. The account's count is reset by a right
+      // password; the IP's counts failures only, so a right password takes its own hit back.
+      await takeHit(store.counters, accountLimit, now);
+      const ipHit = ipLimit ? await takeHit(store.counters, ipLimit, now) : null;
       const user = email ? await store.users.getByEmail(email) : null;
       // Unknown accounts are verified against a dummy hash: same status, same body, about the same time.
       const ok = await passwords.verify(user?.passwordHash ?? null, input.password);
-      if (!ok || !user) {
-        if (ipLimit) await recordHits(store.counters, [ipLimit], now);
-        throw new TesseraError('invalid_credentials', 'email or password is incorrect');
-      }
+      if (!ok || !user) throw new TesseraError('invalid_credentials', 'email or password is incorrect');
+      if (ipHit) await releaseHit(store.counters, ipHit);
       if (user.disabled) throw new TesseraError('forbidden', 'this account is disabled');
       await store.counters.reset(accountLimit.key);
       await init();

@@ -45,7 +45,7 @@ const REFRESH_OPS: Methods<RefreshStore> = {
 };
 const REVOCATION_OPS: Methods<RevocationStore> = { put: true, check: true, listActive: true };
 const KEY_OPS: Methods<KeyStore> = { list: true, create: true, retire: true, delete: true };
-const COUNTER_OPS: Methods<CounterStore> = { increment: true, get: true, reset: true };
+const COUNTER_OPS: Methods<CounterStore> = { increment: true, get: true, release: true, reset: true };
 const SECRET_OPS: Methods<SecretStore> = { getOrCreate: true };
 const FEED_OPS: Methods<Feed> = { publish: true, subscribe: true };
 

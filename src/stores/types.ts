@@ -182,6 +182,12 @@ export interface CounterStore {
   increment(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }>;
   /** The current count and window end, or count 0 if there is no live window. */
   get(key: string, now: number): Promise<{ count: number; resetAt: number }>;
+  /**
+   * Takes back one hit counted by `increment` in the window ending at `resetAt` (a login attempt
+   * counted before its password was checked, which turned out right). Nothing if that window has
+   * ended or been replaced, or the count is already 0: a hit is never taken from another window.
+   */
+  release(key: string, resetAt: number): Promise<void>;
   reset(key: string): Promise<void>;
 }
 

@@ -96,6 +96,46 @@ describe('login and signup throttling (session posture)', () => {
     expect((await client.post('/auth/signup', { json: { email: 'three@x.io', password: PASSWORD } })).status).toBe(201);
   });
 
+  it('per IP: right passwords do not count, so a user who keeps logging in is not locked out by them', async () => {
+    server = await startTestServer({
+      tessera: { rateLimit: { loginPerAccount: 100, loginPerIp: 3, loginWindowSeconds: WINDOW_SECONDS } },
+    });
+    const client = createClient(server.url);
+    await signup(client, 'alice@x.io');
+    expectProblem(await attempt(client, 'a@x.io', 'wrong password'), 401, 'invalid_credentials');
+    for (let i = 0; i < 5; i++) expect((await attempt(client, 'alice@x.io', PASSWORD)).status).toBe(200);
+    expectProblem(await attempt(client, 'b@x.io', 'wrong password'), 401, 'invalid_credentials');
+    expectProblem(await attempt(client, 'c@x.io', 'wrong password'), 401, 'invalid_credentials');
+    // The third failure exhausts the limit, whatever came in between.
+    expectRateLimited(await attempt(client, 'alice@x.io', PASSWORD), [PASSWORD]);
+  });
+
+  it('concurrent wrong guesses over many accounts cannot exceed the per-IP limit', async () => {
+    // Password spraying in one burst: every attempt names another account, so only the IP limit
+    // applies, and it must hold while the first attempts are still being hashed.
+    server = await startTestServer({
+      tessera: { rateLimit: { loginPerAccount: 100, loginPerIp: 3, loginWindowSeconds: WINDOW_SECONDS } },
+    });
+    await signup(createClient(server.url), 'alice@x.io');
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => attempt(createClient(server!.url), `user${i}@x.io`, 'wrong password')),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.every((s) => s === 401 || s === 429), statuses.join(',')).toBe(true);
+    expect(statuses.filter((s) => s === 401).length, `statuses: ${statuses.join(',')}`).toBe(3);
+    expectRateLimited(await attempt(createClient(server.url), 'alice@x.io', PASSWORD), [PASSWORD]);
+  });
+
+  it('concurrent signups from one IP cannot exceed the per-IP signup limit', async () => {
+    server = await startTestServer({ tessera: { rateLimit: { signupPerIp: 2, signupWindowSeconds: WINDOW_SECONDS } } });
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => createClient(server!.url).post('/auth/signup', { json: { email: `burst${i}@x.io`, password: PASSWORD } })),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.every((s) => s === 201 || s === 429), statuses.join(',')).toBe(true);
+    expect(statuses.filter((s) => s === 201).length, `statuses: ${statuses.join(',')}`).toBe(2);
+  });
+
   it('concurrent wrong guesses cannot exceed the per-account limit', async () => {
     // A burst of parallel attempts must not all be checked before any of them is counted:
     // with a limit of 3, at most 3 of 12 simultaneous guesses may be evaluated (the rest 429).

@@ -25,6 +25,14 @@ export function createMemoryCounterStore(context: MemoryContext): CounterStore {
       return window === undefined || window.resetAt <= now ? { count: 0, resetAt: now } : { ...window };
     },
 
+    async release(key, resetAt) {
+      context.assertOpen();
+      const window = state.counters.get(key);
+      if (window === undefined || window.resetAt !== resetAt || window.count <= 0) return;
+      state.counters.set(key, { count: window.count - 1, resetAt });
+      context.wrote();
+    },
+
     async reset(key) {
       context.assertOpen();
       if (state.counters.delete(key)) context.wrote();

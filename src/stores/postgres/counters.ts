@@ -18,6 +18,8 @@ export function createPostgresCounterStore(schema: string, run: Run): CounterSto
      RETURNING count, reset_at`,
   );
   const select = statement(`SELECT count, reset_at FROM ${schema}.counters WHERE key = $1 AND reset_at > $2`);
+  // Only the window the hit was counted in: after a restart the new window is left alone.
+  const release = statement(`UPDATE ${schema}.counters SET count = count - 1 WHERE key = $1 AND reset_at = $2 AND count > 0`);
   const remove = statement(`DELETE FROM ${schema}.counters WHERE key = $1`);
 
   return {
@@ -31,6 +33,8 @@ export function createPostgresCounterStore(schema: string, run: Run): CounterSto
       run('counters.get', select, [key, now], ({ rows: [row] }: { rows: WindowRow[] }) =>
         row === undefined ? { count: 0, resetAt: now } : { count: row.count, resetAt: row.reset_at },
       ),
+
+    release: (key, resetAt) => run('counters.release', release, [key, resetAt], () => undefined),
 
     reset: (key) => run('counters.reset', remove, [key], () => undefined),
   };

@@ -19,6 +19,18 @@ return {redis.call('HINCRBY', KEYS[1], 'count', 1), resetAt}
 `);
 
 /**
+ * Takes back one hit. KEYS[1] the counter; ARGV the end of the window the hit was counted in.
+ * Only that window, and never below 0; the TTL is left as it is.
+ */
+const RELEASE_COUNTER = defineScript(`
+local resetAt = redis.call('HGET', KEYS[1], 'resetAt')
+if resetAt and tonumber(resetAt) == tonumber(ARGV[1]) and (tonumber(redis.call('HGET', KEYS[1], 'count')) or 0) > 0 then
+  redis.call('HINCRBY', KEYS[1], 'count', -1)
+end
+return 0
+`);
+
+/**
  * The Redis counter store: one hash per counter (`P counter:<key>`) holding the count and the
  * window end. The window end is stored, not derived from PTTL, because the caller's `now` (an
  * injected clock) need not be the server's time; the native TTL only collects ended windows.
@@ -42,6 +54,11 @@ export function createRedisCounterStore(context: RedisContext): CounterStore {
         if (count == null || resetAt == null) return { count: 0, resetAt: now };
         const end = parseTime(resetAt, 'counter');
         return end > now ? { count: parseTime(count, 'counter'), resetAt: end } : { count: 0, resetAt: now };
+      }),
+
+    release: (key, resetAt) =>
+      run('counters.release', async () => {
+        await evaluate(RELEASE_COUNTER, [keys.counter(key)], [resetAt]);
       }),
 
     reset: (key) =>

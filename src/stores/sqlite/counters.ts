@@ -16,6 +16,8 @@ export function createSqliteCounterStore(db: Database.Database, run: Run): Count
   const select = db.prepare<[string, number], { count: number; reset_at: number }>(
     'SELECT count, reset_at FROM counters WHERE key = ? AND reset_at > ?',
   );
+  // Only the window the hit was counted in: after a restart the new window is left alone.
+  const release = db.prepare<[string, number]>('UPDATE counters SET count = count - 1 WHERE key = ? AND reset_at = ? AND count > 0');
   const remove = db.prepare<[string]>('DELETE FROM counters WHERE key = ?');
 
   return {
@@ -30,6 +32,11 @@ export function createSqliteCounterStore(db: Database.Database, run: Run): Count
       run('counters.get', () => {
         const row = select.get(key, now);
         return row === undefined ? { count: 0, resetAt: now } : { count: row.count, resetAt: row.reset_at };
+      }),
+
+    release: (key, resetAt) =>
+      run('counters.release', () => {
+        release.run(key, resetAt);
       }),
 
     reset: (key) =>

@@ -44,6 +44,37 @@ export function describeCountersSecretsFeed(makeStore: MakeStore): void {
       expect(results.map((result) => result.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect(await store.counters.get(key, T0)).toEqual({ count: 20, resetAt: T0 + MINUTE });
     }));
+
+    it('releases one hit of the window it was counted in, never below 0', withStore(makeStore, async (store) => {
+      const key = `ip:${randomUUID()}`;
+      await store.counters.increment(key, MINUTE, T0);
+      const { resetAt } = await store.counters.increment(key, MINUTE, T0 + SECOND);
+      await store.counters.release(key, resetAt);
+      expect(await store.counters.get(key, T0 + 2 * SECOND)).toEqual({ count: 1, resetAt: T0 + MINUTE });
+      await store.counters.release(key, resetAt);
+      await store.counters.release(key, resetAt);
+      expect(await store.counters.get(key, T0 + 2 * SECOND)).toEqual({ count: 0, resetAt: T0 + MINUTE });
+      // Counting still works after a release, and an unknown key is no error.
+      expect(await store.counters.increment(key, MINUTE, T0 + 3 * SECOND)).toEqual({ count: 1, resetAt: T0 + MINUTE });
+      await expect(store.counters.release(`none:${randomUUID()}`, resetAt)).resolves.toBeUndefined();
+    }));
+
+    it('does not release a hit from a later window than the one it was counted in', withStore(makeStore, async (store) => {
+      const key = `ip:${randomUUID()}`;
+      const first = await store.counters.increment(key, MINUTE, T0);
+      // The first window ends and a new one starts with two hits.
+      await store.counters.increment(key, MINUTE, T0 + MINUTE);
+      await store.counters.increment(key, MINUTE, T0 + MINUTE + SECOND);
+      await store.counters.release(key, first.resetAt);
+      expect(await store.counters.get(key, T0 + MINUTE + 2 * SECOND)).toEqual({ count: 2, resetAt: T0 + 2 * MINUTE });
+    }));
+
+    it('counts concurrent increments and releases exactly once each', withStore(makeStore, async (store) => {
+      const key = `ip:${randomUUID()}`;
+      const hits = await Promise.all(Array.from({ length: 20 }, () => store.counters.increment(key, MINUTE, T0)));
+      await Promise.all(hits.slice(0, 15).map((hit) => store.counters.release(key, hit.resetAt)));
+      expect(await store.counters.get(key, T0)).toEqual({ count: 5, resetAt: T0 + MINUTE });
+    }));
   });
 
   describe('secrets', () => {

@@ -23,12 +23,13 @@ const USER_FIELDS = ['id', 'email', 'roles', 'disabled'];
 
 /**
  * The shape of the Redis session lookup (src/stores/redis/sessions.ts, GET_SESSION_WITH_USER): the
- * session's fields, then its user's, in one script. KEYS[1] the session; ARGV[1] the user key prefix.
+ * session's fields, then its user's, in one script answering one JSON string. KEYS[1] the session;
+ * ARGV[1] the user key prefix.
  */
 const SESSION_WITH_USER = `
 local s = redis.call('HMGET', KEYS[1], ${SESSION_FIELDS.map((f) => `'${f}'`).join(', ')})
 if not s[2] then return false end
-return {s, redis.call('HMGET', ARGV[1] .. s[2], ${USER_FIELDS.map((f) => `'${f}'`).join(', ')})}
+return cjson.encode({s, redis.call('HMGET', ARGV[1] .. s[2], ${USER_FIELDS.map((f) => `'${f}'`).join(', ')})})
 `;
 
 /**
@@ -105,7 +106,7 @@ export const FLOOR_ROUTES = [
     short: 'the lookup script alone',
     below: 'for this one-round-trip lookup (a record layout readable with one native read would need copies of the user in every session)',
     path: '/floor/redis-session-script',
-    what: "SHA-256, then one script reading a session hash's 6 fields and its user's 4 (Tessera's one-round-trip session lookup)",
+    what: "SHA-256, then one script reading a session hash's 6 fields and its user's 4, answered as one JSON string (Tessera's one-round-trip session lookup)",
     bounds: ['session/redis'],
   },
 ];
@@ -245,8 +246,9 @@ export async function installFloorRoutes(app, { sqlitePath, redisUrl, spinUs, to
     return healthy();
   });
   mount('/floor/redis-session-script', async (request) => {
-    const found = await redis.floorSessionWithUser(`${PREFIX}s:${tokenHash(request)}`, `${PREFIX}u:`);
-    if (!Array.isArray(found) || found[1]?.[0] === null) miss();
+    const reply = await redis.floorSessionWithUser(`${PREFIX}s:${tokenHash(request)}`, `${PREFIX}u:`);
+    const found = typeof reply === 'string' ? JSON.parse(reply) : null;
+    if (!Array.isArray(found) || typeof found[1]?.[0] !== 'string') miss();
     return healthy();
   });
 

@@ -3,7 +3,7 @@ import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, StoreError } from '../../src/core/errors.js';
 import { createRedisStore } from '../../src/stores/redis/index.js';
-import type { FeedMessage, Store } from '../../src/stores/types.js';
+import type { FeedMessage, Store, StoredSession, StoredUser } from '../../src/stores/types.js';
 import { startRedis, type RedisService } from '../services/redis.js';
 import {
   buildFamily, buildFamilyRevocation, buildKey, buildSession, buildUser, buildUserRevocation, HOUR, MINUTE, randomHash, T0,
@@ -42,6 +42,18 @@ runStoreConformance('redis cluster', async () => createRedisStore({ client: clus
 /** A plain connection for inspecting the server; the caller disconnects it. */
 function inspector(service: RedisService): Redis {
   return new Redis(service.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
+}
+
+/** A store under a fresh prefix holding one user and one session of theirs, and an inspector; the caller closes both. */
+async function storeWithSession(sessionOverrides: Partial<StoredSession> = {}): Promise<{ prefix: string; store: Store; node: Redis; user: StoredUser; session: StoredSession }> {
+  const prefix = uniquePrefix();
+  const store = createRedisStore({ url: redis.url, keyPrefix: prefix });
+  const node = inspector(redis);
+  const user = buildUser();
+  await store.users.create(user);
+  const session = buildSession(user.id, sessionOverrides);
+  await store.sessions.create(session);
+  return { prefix, store, node, user, session };
 }
 
 /** Every key under `prefix`, found with SCAN (never KEYS). */
@@ -182,15 +194,9 @@ describe('redis store', () => {
   });
 
   it('sets native TTLs as durations from the record\'s own time, so records dated far from the server clock live', async () => {
-    const prefix = uniquePrefix();
-    const store = createRedisStore({ url: redis.url, keyPrefix: prefix });
-    const node = inspector(redis);
+    // T0 is months away from the server's clock: an absolute PEXPIREAT would delete at once.
+    const { prefix, store, node, user, session } = await storeWithSession({ idleExpiresAt: T0 + HOUR });
     try {
-      // T0 is months away from the server's clock: an absolute PEXPIREAT would delete at once.
-      const user = buildUser();
-      await store.users.create(user);
-      const session = buildSession(user.id, { idleExpiresAt: T0 + HOUR });
-      await store.sessions.create(session);
       const ttl = await node.pttl(`${prefix}session:${session.tokenHash}`);
       expect(ttl).toBeGreaterThan(HOUR);
       expect(ttl).toBeLessThanOrEqual(HOUR + 5 * MINUTE);
@@ -218,6 +224,56 @@ describe('redis store', () => {
       const found = await Promise.all(sessions.map((session) => store.sessions.getWithUser(session.tokenHash, T0)));
       expect(found.map((entry) => entry?.user.id)).toEqual(users.map((user) => user.id));
     } finally {
+      await store.close();
+    }
+  });
+
+  it('returns a session and its user exactly, whatever characters their fields hold (the lookup script answers JSON)', async () => {
+    const store = createRedisStore({ url: redis.url, keyPrefix: uniquePrefix() });
+    try {
+      // Quotes, backslashes, slashes, control characters, non-ASCII and astral characters: everything
+      // a JSON encoder escapes or must pass through, in the fields the lookup returns.
+      const user = buildUser({ email: 'o\'"quote\\back/slash\u00e9\u{1F600}\t@example.com', roles: ['a"b', 'c\\d', 'e/f', '\u00fc\u2028', ''] });
+      await store.users.create(user);
+      const session = buildSession(user.id, { id: 'id"with\\escapes' });
+      await store.sessions.create(session);
+      const found = await store.sessions.getWithUser(session.tokenHash, T0);
+      expect(found?.user).toEqual({ id: user.id, email: user.email, roles: user.roles, disabled: false, createdAt: user.createdAt });
+      expect(found?.session).toEqual({
+        id: session.id, userId: user.id, createdAt: session.createdAt, lastSeenAt: session.lastSeenAt,
+        idleExpiresAt: session.idleExpiresAt, absoluteExpiresAt: session.absoluteExpiresAt,
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails a lookup closed with a StoreError on a session or user record it did not write', async () => {
+    const { prefix, store, node, user, session } = await storeWithSession();
+    try {
+      const sessionKey = `${prefix}session:${session.tokenHash}`;
+      const userKey = `${prefix}{u:${user.id}}:user`;
+      expect(await node.exists(sessionKey, userKey)).toBe(2);
+
+      // A user record without its `disabled` flag: never read as enabled.
+      await node.hdel(userKey, 'disabled');
+      await expect(store.sessions.getWithUser(session.tokenHash, T0)).rejects.toMatchObject({ message: expect.stringContaining('corrupt record') });
+      await store.users.update(user.id, { disabled: false });
+      expect(await store.sessions.getWithUser(session.tokenHash, T0)).not.toBeNull();
+
+      // A session record without its userId, and one without an expiry.
+      await node.hdel(sessionKey, 'userId');
+      await expect(store.sessions.getWithUser(session.tokenHash, T0)).rejects.toBeInstanceOf(StoreError);
+      await node.hset(sessionKey, 'userId', user.id);
+      await node.hdel(sessionKey, 'absoluteExpiresAt');
+      await expect(store.sessions.getWithUser(session.tokenHash, T0)).rejects.toMatchObject({ message: expect.stringContaining('corrupt record') });
+
+      // A session whose user is gone is no session.
+      await node.hset(sessionKey, 'absoluteExpiresAt', String(session.absoluteExpiresAt));
+      await node.del(userKey);
+      expect(await store.sessions.getWithUser(session.tokenHash, T0)).toBeNull();
+    } finally {
+      node.disconnect();
       await store.close();
     }
   });

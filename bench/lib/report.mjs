@@ -818,6 +818,33 @@ their floors inconclusive) and 0.97. Every target but session · SQLite, session
 passed in at least one of the three; session · PostgreSQL and the Express comparison in all three.
 jwt-push read below jwt in all three runs of this round and above it in three of four of the last one.
 
+**Eighth round: the Redis session lookup answers one JSON string.** A CPU profile of the reference
+server in the session · Redis cell (warm, 10,000 sessions) showed, beside the socket writes, ioredis
+building commands and parsing replies; the lookup script answered a nested array of eleven bulk
+strings, which ioredis's parser turns into values one at a time. The script now answers one string
+(\`cjson.encode\` of the same two HMGETs) and the store parses it with one \`JSON.parse\` (quotes,
+backslashes, control and non-ASCII characters round-trip exactly: tested). Raw ioredis, the same script
+both ways, 40,000 lookups with 100 in flight, four interleaved pairs: client CPU per lookup 21.7 / 18.2 /
+17.3 / 13.9 µs nested against 16.1 / 14.6 / 14.2 / 12.9 µs as JSON; Redis's own CPU per call unchanged
+within the noise (14–17 µs against 15–16 µs). Over HTTP, old build against new in one process tree (two
+reference servers on one Redis, rounds of 2 s of /healthz then /auth/me, alternating): medians of 6
+rounds 0.70 → 0.77, of 8 rounds 0.78 → 0.81; the server's CPU per request beyond /healthz's, median of
+8 rounds, 27 → 18 µs; single rounds spread by ±0.15. The recorded run above (09:35 UTC) read session ·
+Redis 0.89 (rounds 0.72 / 0.89 / 1.11; CPU ratio 0.94): a pass, where every earlier full run read
+0.65–0.83. A development run right after it (09:46) read 0.84 (rounds 0.84 / 0.69 / 1.09; CPU ratio
+0.85), with session · SQLite 0.56, PostgreSQL 0.86, jwt EdDSA 0.82, jwt-push 0.72, jwt-denylist 0.74, the
+Express comparison 1.49× and propagation p99 8.0 ms (pass) beside it. So the change saves a few µs of
+CPU per lookup, and session · Redis now sits at its target within the spread rather than below it; one
+pass is not a steady pass.
+
+Why propagation's end-to-end p99 stays near 10 ms: on this machine one request to an idle reference
+server, one at a time over keep-alive, takes p50 1.3 / p99 6.5 ms for /healthz, 1.5 / 8.3 ms for a
+warm /auth/me, 3.3 / 11 ms for a cold one and 4.1 / 12 ms for a jwt-push logout (200 of each, nothing
+else running): every hop between processes (client, server, Redis) costs a wake-up of an idle vCPU, and
+a logout waits on three store round trips in a row (the token's user for its email; then the family's
+deletion, two, beside the revocation's one write-and-publish). The feed itself, from the revocation's
+creation at B to its arrival at A, stays at p99 2–6 ms.
+
 **Why session · SQLite stays far below its target here.** In a loop, the joined lookup costs 6–8 µs
 (20–28 µs when the machine is slow); inside the busy server its share of a CPU profile is about 23 µs
 per request: the same statement with the caches the HTTP work has just evicted. \`strace\` on the server

@@ -26,7 +26,8 @@ const HMGET_USER = ACTIVE_USER_FIELDS.map((field) => `'${field}'`).join(', ');
  * values]` as one JSON string: the HMGETs of the fields authentication needs (`ACTIVE_*_FIELDS`: no
  * password hash), `false` for an absent field, and `{}` for the user of a session without a userId.
  * One bulk string instead of eleven nested ones: ioredis parses a reply a value at a time, and the
- * nested reply cost the client about a quarter more CPU per lookup than the JSON one (measured).
+ * nested reply cost the client 8–35 % more CPU per lookup than the JSON one, with Redis's own CPU the
+ * same (docs/benchmarks.md, eighth round).
  */
 const GET_SESSION_WITH_USER = defineScript(`
 local session = redis.call('HMGET', KEYS[1], ${HMGET_SESSION})

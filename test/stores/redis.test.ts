@@ -45,11 +45,14 @@ function inspector(service: RedisService): Redis {
 }
 
 /** A store under a fresh prefix holding one user and one session of theirs, and an inspector; the caller closes both. */
-async function storeWithSession(sessionOverrides: Partial<StoredSession> = {}): Promise<{ prefix: string; store: Store; node: Redis; user: StoredUser; session: StoredSession }> {
+async function storeWithSession(
+  sessionOverrides: Partial<StoredSession> = {},
+  userOverrides: Partial<StoredUser> = {},
+): Promise<{ prefix: string; store: Store; node: Redis; user: StoredUser; session: StoredSession }> {
   const prefix = uniquePrefix();
   const store = createRedisStore({ url: redis.url, keyPrefix: prefix });
   const node = inspector(redis);
-  const user = buildUser();
+  const user = buildUser(userOverrides);
   await store.users.create(user);
   const session = buildSession(user.id, sessionOverrides);
   await store.sessions.create(session);
@@ -229,14 +232,13 @@ describe('redis store', () => {
   });
 
   it('returns a session and its user exactly, whatever characters their fields hold (the lookup script answers JSON)', async () => {
-    const store = createRedisStore({ url: redis.url, keyPrefix: uniquePrefix() });
+    // Quotes, backslashes, slashes, control characters, non-ASCII and astral characters: everything
+    // a JSON encoder escapes or must pass through, in the fields the lookup returns.
+    const { store, node, user, session } = await storeWithSession(
+      { id: 'id"with\\escapes' },
+      { email: 'o\'"quote\\back/slash\u00e9\u{1F600}\t@example.com', roles: ['a"b', 'c\\d', 'e/f', '\u00fc\u2028', ''] },
+    );
     try {
-      // Quotes, backslashes, slashes, control characters, non-ASCII and astral characters: everything
-      // a JSON encoder escapes or must pass through, in the fields the lookup returns.
-      const user = buildUser({ email: 'o\'"quote\\back/slash\u00e9\u{1F600}\t@example.com', roles: ['a"b', 'c\\d', 'e/f', '\u00fc\u2028', ''] });
-      await store.users.create(user);
-      const session = buildSession(user.id, { id: 'id"with\\escapes' });
-      await store.sessions.create(session);
       const found = await store.sessions.getWithUser(session.tokenHash, T0);
       expect(found?.user).toEqual({ id: user.id, email: user.email, roles: user.roles, disabled: false, createdAt: user.createdAt });
       expect(found?.session).toEqual({
@@ -244,6 +246,7 @@ describe('redis store', () => {
         idleExpiresAt: session.idleExpiresAt, absoluteExpiresAt: session.absoluteExpiresAt,
       });
     } finally {
+      node.disconnect();
       await store.close();
     }
   });

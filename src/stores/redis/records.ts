@@ -25,13 +25,16 @@ export function toHash(reply: unknown): Hash {
   return hash;
 }
 
-/** Turns HMGET's values (null for an absent field) into a hash of the fields present. */
+/**
+ * Turns HMGET's values into a hash of the fields present. An absent field is null as ioredis answers
+ * it, or `false` as a script's JSON reply carries it (Lua's nil inside a table).
+ */
 export function fromValues(fields: readonly string[], reply: unknown): Hash {
   if (!Array.isArray(reply) || reply.length !== fields.length) throw new CorruptRecordError('reply');
   const hash: Hash = {};
   for (let i = 0; i < fields.length; i += 1) {
     const value: unknown = reply[i];
-    if (value === null || value === undefined) continue;
+    if (value === null || value === undefined || value === false) continue;
     if (typeof value !== 'string') throw new CorruptRecordError('reply');
     hash[fields[i]!] = value;
   }

@@ -244,8 +244,9 @@ export async function sweepSessions(context: RedisContext, now: number, max: num
 }
 
 /**
- * The `[session values, user values]` pair of GET_SESSION_WITH_USER's JSON reply, with Lua's `false`
- * (an absent field) as null, as HMGET answers it; `{}` (cjson's empty table) as an empty list.
+ * The `[session values, user values]` pair of GET_SESSION_WITH_USER's JSON reply. cjson writes the
+ * empty table (the user of a session without a userId) as `{}`: an empty list, as the other branch
+ * answers for a missing user. Lua's `false` for an absent field is read as absent by `fromValues`.
  */
 function parseScriptPair(reply: unknown): [unknown, unknown] {
   let pair: unknown;
@@ -255,12 +256,7 @@ function parseScriptPair(reply: unknown): [unknown, unknown] {
     pair = undefined;
   }
   if (!Array.isArray(pair) || pair.length !== 2) throw new CorruptRecordError('reply');
-  return [hmgetValues(pair[0]), hmgetValues(pair[1])];
-}
-
-function hmgetValues(values: unknown): unknown {
-  if (!Array.isArray(values)) return typeof values === 'object' && values !== null && Object.keys(values).length === 0 ? [] : values;
-  return values.map((value: unknown) => (value === false ? null : value));
+  return [pair[0], Array.isArray(pair[1]) ? pair[1] : []];
 }
 
 function strings(reply: unknown): Array<string | undefined> {

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { ActiveSession, ActiveUser, Revocation, StoredRefreshFamily, StoredSession, StoredSigningKey, StoredUser } from '../../src/stores/types.js';
+import { expect } from 'vitest';
+import type { ActiveSession, ActiveUser, Revocation, SessionWithUser, Store, StoredRefreshFamily, StoredSession, StoredSigningKey, StoredUser } from '../../src/stores/types.js';
 
 /** The fixed base time of every store test; tests pass explicit `now`s relative to it. */
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -95,4 +96,42 @@ export function active(session: StoredSession): ActiveSession {
 export function activeUser(user: StoredUser): ActiveUser {
   const { id, email, roles, disabled, createdAt } = user;
   return { id, email, roles, disabled, createdAt };
+}
+
+/**
+ * One event-loop turn of session lookups for the stores that batch them (SQLite, PostgreSQL): 300
+ * live sessions (more than one batch holds), one of them asked twice, an unknown hash, a session
+ * live at one call's `now` and idled out at another's, one past its absolute expiry. `check`
+ * asserts that each call got its own answer, at its own `now`.
+ */
+export async function seedOneTurnOfLookups(store: Store): Promise<{
+  live: StoredSession[];
+  calls: Array<[string, number]>;
+  check(results: ReadonlyArray<SessionWithUser | null>): void;
+}> {
+  const user = buildUser();
+  await store.users.create(user);
+  const live = Array.from({ length: 300 }, () => buildSession(user.id));
+  const idling = buildSession(user.id, { idleExpiresAt: T0 + DAY });
+  for (const session of [...live, idling]) await store.sessions.create(session);
+  const calls: Array<[string, number]> = [
+    ...live.map((s): [string, number] => [s.tokenHash, T0 + MINUTE]),
+    [live[0]!.tokenHash, T0 + MINUTE], // the same session twice in one batch
+    [randomHash(), T0 + MINUTE], // unknown
+    [idling.tokenHash, T0 + MINUTE], // live at this call's now…
+    [idling.tokenHash, T0 + 2 * DAY], // …and expired at this one's, in the same batch
+    [live[1]!.tokenHash, T0 + 31 * DAY], // past its absolute expiry
+  ];
+  const answer = (session: StoredSession) => ({ session: active(session), user: activeUser(user) });
+  return {
+    live,
+    calls,
+    check(results) {
+      expect(results).toHaveLength(calls.length);
+      live.forEach((session, i) => expect(results[i]).toStrictEqual(answer(session)));
+      expect(results[300]).toStrictEqual(answer(live[0]!));
+      expect(results[300]).not.toBe(results[0]);
+      expect(results.slice(301)).toStrictEqual([null, answer(idling), null, null]);
+    },
+  };
 }

@@ -6,7 +6,7 @@ import { createPostgresStore, type PostgresStoreOptions } from '../../src/stores
 import { MIGRATIONS } from '../../src/stores/postgres/migrations.js';
 import type { FeedMessage, Store } from '../../src/stores/types.js';
 import { startPostgres, type PostgresService } from '../services/postgres.js';
-import { active, activeUser, buildFamily, buildFamilyRevocation, buildSession, buildUser, buildUserRevocation, DAY, MINUTE, randomHash, T0 } from './builders.js';
+import { buildFamily, buildFamilyRevocation, buildSession, buildUser, buildUserRevocation, DAY, MINUTE, randomHash, seedOneTurnOfLookups, T0 } from './builders.js';
 import { runStoreConformance } from './conformance.js';
 
 /** A schema of its own for every store, so no two tests share state. */
@@ -167,12 +167,7 @@ describe('postgres store', () => {
     pool.on('error', () => undefined);
     try {
       const store = await createPostgresStore({ pool, schema: uniqueSchema() });
-      const user = buildUser();
-      await store.users.create(user);
-      // 300 live sessions (more than one batch holds), one that idles out at T0 + DAY.
-      const live = Array.from({ length: 300 }, () => buildSession(user.id));
-      const idling = buildSession(user.id, { idleExpiresAt: T0 + DAY });
-      for (const session of [...live, idling]) await store.sessions.create(session);
+      const { live, calls, check } = await seedOneTurnOfLookups(store);
 
       const lookups: string[] = [];
       const query = pool.query.bind(pool);
@@ -181,21 +176,10 @@ describe('postgres store', () => {
         return (query as (...args: unknown[]) => unknown)(config, ...rest);
       }) as typeof pool.query;
 
-      const calls: Array<[string, number]> = [
-        ...live.map((s): [string, number] => [s.tokenHash, T0 + MINUTE]),
-        [live[0]!.tokenHash, T0 + MINUTE], // the same session twice in one batch
-        [randomHash(), T0 + MINUTE], // unknown
-        [idling.tokenHash, T0 + MINUTE], // live at this call's now…
-        [idling.tokenHash, T0 + 2 * DAY], // …and expired at this one's, in the same batch
-        [live[1]!.tokenHash, T0 + 31 * DAY], // past its absolute expiry
-      ];
       const results = await Promise.all(calls.map(([hash, now]) => store.sessions.getWithUser(hash, now)));
       // 305 calls in one turn: two statements (at most 256 keys each), not 305.
       expect(lookups).toHaveLength(2);
-      live.forEach((session, i) => expect(results[i]).toStrictEqual({ session: active(session), user: activeUser(user) }));
-      expect(results[300]).toStrictEqual({ session: active(live[0]!), user: activeUser(user) });
-      expect(results[300]).not.toBe(results[0]);
-      expect(results.slice(301)).toStrictEqual([null, { session: active(idling), user: activeUser(user) }, null, null]);
+      check(results);
 
       // A failing batch fails each of its calls with StoreError.
       await store.close();

@@ -7,7 +7,7 @@ import { StoreError } from '../../src/core/errors.js';
 import { createSqliteStore } from '../../src/stores/sqlite/index.js';
 import { MIGRATIONS } from '../../src/stores/sqlite/migrations.js';
 import type { Store } from '../../src/stores/types.js';
-import { buildFamily, buildSession, buildUser, randomHash, T0 } from './builders.js';
+import { active, activeUser, buildFamily, buildSession, buildUser, MINUTE, randomHash, seedOneTurnOfLookups, T0 } from './builders.js';
 import { runStoreConformance } from './conformance.js';
 
 const directories: string[] = [];
@@ -38,8 +38,10 @@ async function expectUnavailable(store: Store): Promise<void> {
     store.secrets.getOrCreate('x', 'y'),
     store.sweep(T0),
   ];
-  for (const call of calls) {
-    const error: unknown = await call.then(() => undefined, (reason: unknown) => reason);
+  // Every outcome is taken at once: a lookup answers at the end of the turn, and the other calls'
+  // rejections must not sit unhandled while it waits.
+  const errors = await Promise.all(calls.map((call) => call.then(() => undefined, (reason: unknown) => reason)));
+  for (const error of errors) {
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({ code: 'unavailable' });
   }
@@ -92,6 +94,56 @@ describe('sqlite store', () => {
     await store.close();
     await expectUnavailable(store);
     await expect(store.close()).resolves.toBeUndefined();
+  });
+
+  it('answers the session lookups of one turn in one read transaction, each call with its own answer and its own now', async () => {
+    const executed: string[] = [];
+    const database = new Database(tempDatabasePath(), { verbose: (sql) => executed.push(String(sql)) });
+    const store = createSqliteStore({ database });
+    const { live, calls, check } = await seedOneTurnOfLookups(store);
+    const transactions = () => executed.filter((sql) => sql === 'BEGIN').length;
+    const lookups = () => executed.filter((sql) => sql.includes('JOIN')).length;
+
+    executed.length = 0;
+    const results = await Promise.all(calls.map(([hash, now]) => store.sessions.getWithUser(hash, now)));
+    // 305 calls in one turn: two read transactions (at most 256 calls each), not 305; one read each.
+    expect(transactions()).toBe(2);
+    expect(executed.filter((sql) => sql === 'COMMIT')).toHaveLength(2);
+    expect(lookups()).toBe(305);
+    check(results);
+
+    // A later turn is a transaction of its own, and sees what was written in between.
+    await store.sessions.deleteByTokenHash(live[2]!.tokenHash);
+    executed.length = 0;
+    expect(await store.sessions.getWithUser(live[2]!.tokenHash, T0 + MINUTE)).toBeNull();
+    expect(await store.sessions.getWithUser(live[3]!.tokenHash, T0 + MINUTE)).toMatchObject({ session: { id: live[3]!.id } });
+    expect(transactions()).toBe(2);
+    expect(database.inTransaction).toBe(false);
+
+    // A failing batch fails each of its calls with StoreError, and leaves no transaction open.
+    database.close();
+    const failed = await Promise.allSettled([store.sessions.getWithUser(live[4]!.tokenHash, T0), store.sessions.getWithUser(live[5]!.tokenHash, T0)]);
+    expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(failed.every((r) => r.status === 'rejected' && r.reason instanceof StoreError)).toBe(true);
+    await store.close();
+  });
+
+  it('fails the lookups of a turn whose read fails, then answers the next turn afresh', async () => {
+    const database = new Database(tempDatabasePath());
+    const store = createSqliteStore({ database });
+    const user = buildUser();
+    await store.users.create(user);
+    const session = buildSession(user.id);
+    await store.sessions.create(session);
+    // The users table renamed away for one turn: the joined read fails inside the transaction.
+    database.exec('ALTER TABLE users RENAME TO users_away');
+    const failed = await Promise.allSettled([store.sessions.getWithUser(session.tokenHash, T0), store.sessions.getWithUser(randomHash(), T0)]);
+    expect(failed.every((r) => r.status === 'rejected' && r.reason instanceof StoreError)).toBe(true);
+    expect(database.inTransaction).toBe(false);
+    database.exec('ALTER TABLE users_away RENAME TO users');
+    expect(await store.sessions.getWithUser(session.tokenHash, T0)).toStrictEqual({ session: active(session), user: activeUser(user) });
+    await store.close();
+    database.close();
   });
 
   it('throws StoreError when the file is not a database', () => {

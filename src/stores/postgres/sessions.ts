@@ -1,6 +1,6 @@
 import type { SessionStore, SessionWithUser } from '../types.js';
 import { isSessionLive } from '../common.js';
-import { createBatcher } from './batch.js';
+import { createBatcher } from '../batch.js';
 import { ACTIVE_SESSION_COLUMNS, SESSION_COLUMNS, toSession, toSessionWithUser, USER_DECODE, type ActiveSessionTuple } from './rows.js';
 import { affected, all, statement, type Run } from './run.js';
 

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { SessionStore } from '../types.js';
+import type { SessionStore, SessionWithUser } from '../types.js';
+import { createBatcher } from '../batch.js';
 import { ACTIVE_SESSION_COLUMNS, SESSION_COLUMNS, toSession, toSessionWithUser, USER_DECODE, type ActiveSessionTuple, type SessionRow } from './rows.js';
 import type { Run } from './run.js';
 
@@ -32,6 +33,17 @@ export function createSqliteSessionStore(db: Database.Database, run: Run): Sessi
   const deleteByTokenHash = db.prepare<[string]>('DELETE FROM sessions WHERE token_hash = ?');
   const deleteAllForUser = db.prepare<[string]>('DELETE FROM sessions WHERE user_id = ?');
 
+  // The lookups of one event-loop turn run in one read transaction (`createBatcher`): one WAL read
+  // lock (two fcntl calls) for all of them instead of one each, and their answers leave together.
+  // Each call keeps its own `now`; a deferred transaction takes no write lock.
+  const readAll = db.transaction((calls: ReadonlyArray<{ tokenHash: string; now: number }>): Array<SessionWithUser | null> =>
+    calls.map(({ tokenHash, now }) => {
+      const row = selectWithUser.get(tokenHash, now, now);
+      return row === undefined ? null : toSessionWithUser(row, USER_DECODE);
+    }),
+  );
+  const lookup = createBatcher((calls: Array<{ tokenHash: string; now: number }>) => run('sessions.getWithUser', () => readAll(calls)));
+
   return {
     create: (session) =>
       run('sessions.create', () => {
@@ -41,11 +53,7 @@ export function createSqliteSessionStore(db: Database.Database, run: Run): Sessi
         );
       }),
 
-    getWithUser: (tokenHash, now) =>
-      run('sessions.getWithUser', () => {
-        const row = selectWithUser.get(tokenHash, now, now);
-        return row === undefined ? null : toSessionWithUser(row, USER_DECODE);
-      }),
+    getWithUser: (tokenHash, now) => lookup({ tokenHash, now }),
 
     touch: (tokenHash, lastSeenAt, idleExpiresAt) =>
       run('sessions.touch', () => {

@@ -1,4 +1,4 @@
-/** Most keys in one batched statement; a larger batch is split into several statements. */
+/** Most calls in one batch (one statement, one transaction); a larger batch is split into several. */
 export const MAX_BATCH_KEYS = 256;
 
 interface Waiter<A, T> {
@@ -8,11 +8,13 @@ interface Waiter<A, T> {
 }
 
 /**
- * Coalesces the calls made in one turn of the event loop into one `fetch` of all their arguments
- * (one `WHERE key = ANY($1)` statement instead of one statement per call). Under load, the
- * requests that arrive together cost PostgreSQL one round trip, one wake-up and one plan
- * execution instead of one each: on a 2-core machine that is most of the session posture's cost
- * (docs/benchmarks.md). A lone call waits for the end of the current turn only (`setImmediate`).
+ * Coalesces the calls made in one turn of the event loop into one `fetch` of all their arguments.
+ * PostgreSQL: one `WHERE key = ANY($1)` statement instead of one statement per call, so the
+ * requests that arrive together cost one round trip, one wake-up and one plan execution. SQLite:
+ * one read transaction for all of them instead of one each (each takes and releases the WAL read
+ * lock with two `fcntl` calls). Either way the answers of one turn leave together, which on a
+ * 2-core machine is most of the session posture's cost (docs/benchmarks.md). A lone call waits for
+ * the end of the current turn only (`setImmediate`).
  *
  * `fetch` gets at most `MAX_BATCH_KEYS` arguments and returns one result per argument, in order.
  * If it rejects, every call of that batch rejects with the same error, and the next batch starts

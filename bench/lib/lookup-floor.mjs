@@ -57,6 +57,18 @@ export const FLOOR_ROUTES = [
     bounds: [],
     credentials: 'jwt',
   },
+  // Not a floor: the answer of /healthz deferred to the end of the event-loop turn, as a batched
+  // store lookup (SQLite, PostgreSQL) defers it, with no work at all. It shows what answering a
+  // turn's requests together does by itself on this machine, apart from the lookup's cost.
+  {
+    id: 'deferred',
+    short: 'the answer deferred to the end of the turn',
+    below: '',
+    path: '/floor/deferred',
+    what: "not a floor: /healthz's answer given at the end of the event-loop turn (through the batcher the SQLite and PostgreSQL session lookups use), no lookup: what answering a turn's requests together does by itself",
+    bounds: [],
+    credentials: 'store',
+  },
   {
     id: 'response',
     short: 'the answer alone',
@@ -90,7 +102,7 @@ export const FLOOR_ROUTES = [
     short: 'a bare primary-key read',
     below: 'for any code doing that read',
     path: '/floor/sqlite-read',
-    what: 'SHA-256 of the bearer value, then one better-sqlite3 read by primary key (prepared, raw row) in a 10 000-row WAL file',
+    what: 'SHA-256 of the bearer value, then one better-sqlite3 read by primary key (prepared, raw row) in a 10 000-row WAL file, the reads of one event-loop turn in one read transaction (as the session lookup makes them)',
     bounds: ['session/sqlite'],
   },
   {
@@ -192,6 +204,7 @@ export async function installFloorRoutes(app, { sqlitePath, redisUrl, spinUs, to
   const { fastifyHandler } = await load('adapters/fastify/translate.js');
   const { hashToken } = await load('core/crypto.js');
   const { json, jsonText, iso } = await load('http/respond.js');
+  const { createBatcher } = await load('stores/batch.js');
   const { default: Database } = await import('better-sqlite3');
   const { Redis } = await import('ioredis');
 
@@ -201,6 +214,10 @@ export async function installFloorRoutes(app, { sqlitePath, redisUrl, spinUs, to
   const healthy = () => json(200, { status: 'ok' });
   const db = new Database(sqlitePath, { readonly: true });
   const read = db.prepare('SELECT v FROM kv WHERE k = ?').raw(true);
+  // The reads of one turn in one read transaction, as the SQLite session lookup makes them.
+  const readAll = db.transaction((keys) => keys.map((k) => read.get(k)));
+  const readTurn = createBatcher(async (keys) => readAll(keys));
+  const endOfTurn = createBatcher(async (calls) => calls);
   const redis = new Redis(redisUrl, { enableAutoPipelining: true });
   redis.defineCommand('floorSessionWithUser', { numberOfKeys: 1, lua: SESSION_WITH_USER });
   // An answer of /auth/me's shape and length (ids, email, ISO dates as the route writes them).
@@ -235,8 +252,12 @@ export async function installFloorRoutes(app, { sqlitePath, redisUrl, spinUs, to
     spin(spinUs);
     return healthy();
   });
+  mount('/floor/deferred', async () => {
+    await endOfTurn(undefined);
+    return healthy();
+  });
   mount('/floor/sqlite-read', async (request) => {
-    if (read.get(tokenHash(request)) === undefined) miss();
+    if ((await readTurn(tokenHash(request))) === undefined) miss();
     return healthy();
   });
   mount('/floor/redis-two-reads', async (request) => {

@@ -6,7 +6,7 @@ import { createRedisStore } from '../../src/stores/redis/index.js';
 import type { FeedMessage, Store, StoredSession, StoredUser } from '../../src/stores/types.js';
 import { startRedis, type RedisService } from '../services/redis.js';
 import {
-  buildFamily, buildFamilyRevocation, buildKey, buildSession, buildUser, buildUserRevocation, HOUR, MINUTE, randomHash, T0,
+  buildFamily, buildFamilyRevocation, buildKey, buildSession, buildUser, buildUserRevocation, HOUR, MINUTE, randomHash, seedOneTurnOfLookups, T0,
 } from './builders.js';
 import { runStoreConformance } from './conformance.js';
 
@@ -245,6 +245,46 @@ describe('redis store', () => {
         id: session.id, userId: user.id, createdAt: session.createdAt, lastSeenAt: session.lastSeenAt,
         idleExpiresAt: session.idleExpiresAt, absoluteExpiresAt: session.absoluteExpiresAt,
       });
+    } finally {
+      node.disconnect();
+      await store.close();
+    }
+  });
+
+  it('answers the session lookups of one turn with one script on a single server, each call with its own answer and its own now', async () => {
+    const store = createRedisStore({ url: redis.url, keyPrefix: uniquePrefix() });
+    const node = inspector(redis);
+    try {
+      const { calls, check } = await seedOneTurnOfLookups(store);
+      await node.config('RESETSTAT');
+      const results = await Promise.all(calls.map(([hash, now]) => store.sessions.getWithUser(hash, now)));
+      // 305 lookups in one turn: two scripts (at most 256 lookups each), not 305; the HMGETs inside.
+      const stats = await node.info('commandstats');
+      expect(stats).toMatch(/cmdstat_evalsha:calls=2,/);
+      expect(stats).not.toMatch(/cmdstat_(eval|hgetall):/);
+      check(results);
+    } finally {
+      node.disconnect();
+      await store.close();
+    }
+  });
+
+  it('fails only the lookup whose record it did not write, not the others of its turn', async () => {
+    const { prefix, store, node, user, session } = await storeWithSession();
+    try {
+      const other = buildSession(user.id);
+      await store.sessions.create(other);
+      const unknown = randomHash();
+      await node.hdel(`${prefix}session:${session.tokenHash}`, 'absoluteExpiresAt');
+      const [broken, fine, none] = await Promise.allSettled([
+        store.sessions.getWithUser(session.tokenHash, T0),
+        store.sessions.getWithUser(other.tokenHash, T0),
+        store.sessions.getWithUser(unknown, T0),
+      ]);
+      expect(broken).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('corrupt record') } });
+      expect(broken.status === 'rejected' && broken.reason instanceof StoreError).toBe(true);
+      expect(fine).toMatchObject({ status: 'fulfilled', value: { session: { id: other.id }, user: { id: user.id } } });
+      expect(none).toEqual({ status: 'fulfilled', value: null });
     } finally {
       node.disconnect();
       await store.close();

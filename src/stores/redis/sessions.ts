@@ -14,28 +14,40 @@ import {
   type Hash,
 } from './records.js';
 import { isSessionLive, newestFirst } from '../common.js';
+import { createBatcher } from '../batch.js';
 import { ADD_TO_USER_INDEX, CREATE_HASH_IF_ABSENT, EXPIRY_SLACK_MS, REMOVE_IF_DUE } from './scripts.js';
 
 const HMGET_SESSION = ACTIVE_SESSION_FIELDS.map((field) => `'${field}'`).join(', ');
 const HMGET_USER = ACTIVE_USER_FIELDS.map((field) => `'${field}'`).join(', ');
 
 /**
- * The session and its user in one round trip, for a single server or Sentinel only: the script
- * builds the user's key from the session's `userId` (ARGV[1] .. userId .. ARGV[2]), a key it was not
- * given, which Redis Cluster forbids. KEYS[1] the session. Returns nil, or `[session values, user
- * values]` as one JSON string: the HMGETs of the fields authentication needs (`ACTIVE_*_FIELDS`: no
- * password hash), `false` for an absent field, and `{}` for the user of a session without a userId.
- * One bulk string instead of eleven nested ones: ioredis parses a reply a value at a time, and the
- * nested reply cost the client 8–35 % more CPU per lookup than the JSON one, with Redis's own CPU the
- * same (docs/benchmarks.md, eighth round).
+ * The sessions of one event-loop turn and their users in one round trip, for a single server or
+ * Sentinel only: the script builds each user's key from the session's `userId` (ARGV[1] .. userId ..
+ * ARGV[2]), a key it was not given, which Redis Cluster forbids. KEYS the sessions, one per lookup
+ * (a key may repeat). Returns one JSON string, an array with one entry per key: `false` for a session
+ * that does not exist, else `[session values, user values]`, the HMGETs of the fields authentication
+ * needs (`ACTIVE_*_FIELDS`: no password hash), `false` for an absent field, and `{}` for the user of a
+ * session without a userId.
+ *
+ * One script for the turn instead of one per lookup: an EVALSHA costs Redis several µs beyond the
+ * reads it runs, and ioredis about as much per command, on the cores the server shares
+ * (docs/benchmarks.md, tenth round). One bulk string instead of nested replies: ioredis parses a
+ * reply a value at a time (eighth round). A turn holds at most `MAX_BATCH_KEYS` lookups, so the
+ * script's time on the server stays bounded (two HMGETs each).
  */
-const GET_SESSION_WITH_USER = defineScript(`
-local session = redis.call('HMGET', KEYS[1], ${HMGET_SESSION})
-if not session[2] then
-  if not session[1] then return false end
-  return cjson.encode({session, {}})
+const GET_SESSIONS_WITH_USERS = defineScript(`
+local found = {}
+for i = 1, #KEYS do
+  local session = redis.call('HMGET', KEYS[i], ${HMGET_SESSION})
+  if session[2] then
+    found[i] = {session, redis.call('HMGET', ARGV[1] .. session[2] .. ARGV[2], ${HMGET_USER})}
+  elseif session[1] then
+    found[i] = {session, {}}
+  else
+    found[i] = false
+  end
 end
-return cjson.encode({session, redis.call('HMGET', ARGV[1] .. session[2] .. ARGV[2], ${HMGET_USER})})
+return cjson.encode(found)
 `);
 
 /**
@@ -111,6 +123,9 @@ export function createRedisSessionStore(context: RedisContext): SessionStore {
     return user.id === session.userId ? { session, user } : null;
   }
 
+  // The lookups of one turn, one script (single server or Sentinel): one entry per session key.
+  const lookup = createBatcher<string, unknown>(async (sessionKeys) => entriesOf(await evaluate(GET_SESSIONS_WITH_USERS, sessionKeys, keys.userKeyParts), sessionKeys.length));
+
   return {
     create: (session) =>
       run('sessions.create', async () => {
@@ -137,15 +152,15 @@ export function createRedisSessionStore(context: RedisContext): SessionStore {
 
     getWithUser: (tokenHash, now) =>
       run('sessions.getWithUser', async () => {
-        const key = keys.session(tokenHash);
         if (!isCluster) {
-          const reply = await evaluate(GET_SESSION_WITH_USER, [key], keys.userKeyParts);
-          if (reply === null) return null;
-          const [sessionValues, userValues] = parseScriptPair(reply);
+          // Each call decodes its own entry: a record the store did not write fails that lookup only.
+          const entry = await lookup(keys.session(tokenHash));
+          if (entry === false) return null;
+          const [sessionValues, userValues] = pairOf(entry);
           const session = liveSession(sessionValues, now);
           return session === null ? null : withUser(session, userValues);
         }
-        const session = liveSession(await client.hmget(key, ...ACTIVE_SESSION_FIELDS), now);
+        const session = liveSession(await client.hmget(keys.session(tokenHash), ...ACTIVE_SESSION_FIELDS), now);
         return session === null ? null : withUser(session, await client.hmget(keys.user(session.userId), ...ACTIVE_USER_FIELDS));
       }),
 
@@ -243,20 +258,26 @@ export async function sweepSessions(context: RedisContext, now: number, max: num
   return { processed: due.length, deleted };
 }
 
-/**
- * The `[session values, user values]` pair of GET_SESSION_WITH_USER's JSON reply. cjson writes the
- * empty table (the user of a session without a userId) as `{}`: an empty list, as the other branch
- * answers for a missing user. Lua's `false` for an absent field is read as absent by `fromValues`.
- */
-function parseScriptPair(reply: unknown): [unknown, unknown] {
-  let pair: unknown;
+/** GET_SESSIONS_WITH_USERS's JSON answer as its entries, one per key; anything else is not a reply this store's script gives. */
+function entriesOf(reply: unknown, count: number): unknown[] {
+  let entries: unknown;
   try {
-    pair = typeof reply === 'string' ? JSON.parse(reply) : undefined;
+    entries = typeof reply === 'string' ? JSON.parse(reply) : undefined;
   } catch {
-    pair = undefined;
+    entries = undefined;
   }
-  if (!Array.isArray(pair) || pair.length !== 2) throw new CorruptRecordError('reply');
-  return [pair[0], Array.isArray(pair[1]) ? pair[1] : []];
+  if (!Array.isArray(entries) || entries.length !== count) throw new CorruptRecordError('reply');
+  return entries;
+}
+
+/**
+ * One entry of the script's answer: the `[session values, user values]` pair. cjson writes the empty
+ * table (the user of a session without a userId) as `{}`: an empty list, as the other branch answers
+ * for a missing user. Lua's `false` for an absent field is read as absent by `fromValues`.
+ */
+function pairOf(entry: unknown): [unknown, unknown] {
+  if (!Array.isArray(entry) || entry.length !== 2) throw new CorruptRecordError('reply');
+  return [entry[0], Array.isArray(entry[1]) ? entry[1] : []];
 }
 
 function strings(reply: unknown): Array<string | undefined> {

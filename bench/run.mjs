@@ -10,6 +10,9 @@
 //   BENCH_PAIR_ROUNDS=3, BENCH_PAIR_DURATION=2, BENCH_PAIR_WARMUP=0.5: the warm rounds of posture cells
 //   BENCH_PEER_DURATION=2.5, BENCH_PEER_WARMUP=0.5: each run of the peers' head-to-head groups
 //   BENCH_BUDGET=580   seconds this process may take (the build before it and the clean-up after fit the ten minutes)
+//   BENCH_AB_DIST=dir  A/B of two builds: only the posture cells, each with a server of this build and one of the
+//                      build in dir (a copy of an older dist/, inside the repository) side by side, rounds
+//                      alternating; prints both builds' rounds and writes bench/results/dev.ab.json only
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { measureCryptoFloor } from './lib/crypto-floor.mjs';
 import { measureInProcess } from './lib/in-process.mjs';
 import { measureLogin } from './lib/login.mjs';
-import { runFloorCell, runPeerGroup, runPostureCell, mintPool } from './lib/postures.mjs';
+import { runFloorCell, runPeerGroup, runPostureAB, runPostureCell, mintPool } from './lib/postures.mjs';
 import { FLOOR_ROUTES, seedFloor } from './lib/lookup-floor.mjs';
 import { measurePropagation } from './lib/propagation.mjs';
 import { killChildrenNow, runChildScript, stopChildren } from './lib/procs.mjs';
@@ -51,7 +54,8 @@ const settings = {
   // it started. The full run takes 500-515 s on the slowest machine seen so far.
   budgetSec: Number(env.BENCH_BUDGET ?? 580),
 };
-const only = new Set((env.BENCH_ONLY ?? 'floor,postures,lookupFloor,peers,propagation,login,memory').split(',').map((s) => s.trim()));
+const abDist = env.BENCH_AB_DIST ?? null;
+const only = new Set((abDist ? 'postures' : (env.BENCH_ONLY ?? 'floor,postures,lookupFloor,peers,propagation,login,memory')).split(',').map((s) => s.trim()));
 const cellFilter = env.BENCH_CELLS ? env.BENCH_CELLS.split(',').map((s) => s.trim()) : null;
 const dev = env.BENCH_DEV === '1';
 const wanted = (id) => cellFilter === null || cellFilter.some((f) => id.includes(f));
@@ -264,6 +268,11 @@ async function main() {
     for (const cell of postureCells(stores)) {
       log(`posture ${cell.id}: seeding credentials…`);
       const built = await cell.build();
+      if (abDist) {
+        log(`posture ${cell.id}: this build and ${abDist}, side by side…`);
+        out[cell.id] = await runPostureAB(built, settings, abDist);
+        continue;
+      }
       log(`posture ${cell.id}: in-process hot path…`);
       const inProcess = await built.inProcess();
       log(`posture ${cell.id}: measuring over HTTP…`);
@@ -353,6 +362,20 @@ async function main() {
   clearTimeout(budgetTimer);
   results.finishedAt = new Date().toISOString();
   results.totalSeconds = (performance.now() - t0) / 1000;
+  if (abDist) {
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    for (const [id, rounds] of Object.entries(results.sections.postures ?? {})) {
+      for (const [name, runs] of Object.entries(rounds)) {
+        const build = name === 'this' ? env.BENCH_DIST ?? 'dist' : abDist;
+        process.stdout.write(
+          `${id} · ${build}: warm ratio median ${median(runs.map((r) => r.ratio)).toFixed(2)} (rounds ${runs.map((r) => r.ratio.toFixed(2)).join(' / ')}); ` +
+            `server CPU per request beyond the baseline's, median ${median(runs.map((r) => r.extraCpuUs)).toFixed(1)} µs\n`,
+        );
+      }
+    }
+    writeFileSync(new URL('./results/dev.ab.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+    return results.errors.length === 0 ? 0 : 1;
+  }
   const report = renderReport(results);
   process.stdout.write(`${report.table}\n`);
   if (dev) {

@@ -22,14 +22,17 @@ const SESSION_FIELDS = ['id', 'userId', 'createdAt', 'lastSeenAt', 'idleExpiresA
 const USER_FIELDS = ['id', 'email', 'roles', 'disabled'];
 
 /**
- * The shape of the Redis session lookup (src/stores/redis/sessions.ts, GET_SESSION_WITH_USER): the
- * session's fields, then its user's, in one script answering one JSON string. KEYS[1] the session;
- * ARGV[1] the user key prefix.
+ * The shape of the Redis session lookup (src/stores/redis/sessions.ts, GET_SESSIONS_WITH_USERS): for
+ * each session of the turn, its fields, then its user's, in one script answering one JSON string.
+ * KEYS the sessions; ARGV[1] the user key prefix.
  */
-const SESSION_WITH_USER = `
-local s = redis.call('HMGET', KEYS[1], ${SESSION_FIELDS.map((f) => `'${f}'`).join(', ')})
-if not s[2] then return false end
-return cjson.encode({s, redis.call('HMGET', ARGV[1] .. s[2], ${USER_FIELDS.map((f) => `'${f}'`).join(', ')})})
+const SESSIONS_WITH_USERS = `
+local found = {}
+for i = 1, #KEYS do
+  local s = redis.call('HMGET', KEYS[i], ${SESSION_FIELDS.map((f) => `'${f}'`).join(', ')})
+  if s[2] then found[i] = {s, redis.call('HMGET', ARGV[1] .. s[2], ${USER_FIELDS.map((f) => `'${f}'`).join(', ')})} else found[i] = false end
+end
+return cjson.encode(found)
 `;
 
 /**
@@ -58,14 +61,14 @@ export const FLOOR_ROUTES = [
     credentials: 'jwt',
   },
   // Not a floor: the answer of /healthz deferred to the end of the event-loop turn, as a batched
-  // store lookup (SQLite, PostgreSQL) defers it, with no work at all. It shows what answering a
+  // session lookup (SQLite, PostgreSQL, Redis) defers it, with no work at all. It shows what answering a
   // turn's requests together does by itself on this machine, apart from the lookup's cost.
   {
     id: 'deferred',
     short: 'the answer deferred to the end of the turn',
     below: '',
     path: '/floor/deferred',
-    what: "not a floor: /healthz's answer given at the end of the event-loop turn (through the batcher the SQLite and PostgreSQL session lookups use), no lookup: what answering a turn's requests together does by itself",
+    what: "not a floor: /healthz's answer given at the end of the event-loop turn (through the batcher the SQLite, PostgreSQL and Redis session lookups use), no lookup: what answering a turn's requests together does by itself",
     bounds: [],
     credentials: 'store',
   },
@@ -118,7 +121,7 @@ export const FLOOR_ROUTES = [
     short: 'the lookup script alone',
     below: 'for this one-round-trip lookup (a record layout readable with one native read would need copies of the user in every session)',
     path: '/floor/redis-session-script',
-    what: "SHA-256, then one script reading a session hash's 6 fields and its user's 4, answered as one JSON string (Tessera's one-round-trip session lookup)",
+    what: "SHA-256, then one script per event-loop turn reading each session hash's 6 fields and its user's 4, answered as one JSON string (Tessera's one-round-trip session lookup)",
     bounds: ['session/redis'],
   },
 ];
@@ -219,7 +222,9 @@ export async function installFloorRoutes(app, { sqlitePath, redisUrl, spinUs, to
   const readTurn = createBatcher(async (keys) => readAll(keys));
   const endOfTurn = createBatcher(async (calls) => calls);
   const redis = new Redis(redisUrl, { enableAutoPipelining: true });
-  redis.defineCommand('floorSessionWithUser', { numberOfKeys: 1, lua: SESSION_WITH_USER });
+  // No fixed number of keys: the first argument says how many (one per lookup of the turn).
+  redis.defineCommand('floorSessionsWithUsers', { lua: SESSIONS_WITH_USERS });
+  const sessionsTurn = createBatcher(async (sessionKeys) => JSON.parse(await redis.floorSessionsWithUsers(sessionKeys.length, ...sessionKeys, `${PREFIX}u:`)));
   // An answer of /auth/me's shape and length (ids, email, ISO dates as the route writes them).
   const meText = JSON.stringify({
     user: { id: '0193a0b0-7c1e-7cc2-9a0e-3f1c2b4d5e6f', email: 'user-0000000000001234@bench.test', roles: [] },
@@ -267,8 +272,7 @@ export async function installFloorRoutes(app, { sqlitePath, redisUrl, spinUs, to
     return healthy();
   });
   mount('/floor/redis-session-script', async (request) => {
-    const reply = await redis.floorSessionWithUser(`${PREFIX}s:${tokenHash(request)}`, `${PREFIX}u:`);
-    const found = typeof reply === 'string' ? JSON.parse(reply) : null;
+    const found = await sessionsTurn(`${PREFIX}s:${tokenHash(request)}`);
     if (!Array.isArray(found) || typeof found[1]?.[0] !== 'string') miss();
     return healthy();
   });

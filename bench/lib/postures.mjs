@@ -132,6 +132,42 @@ export async function runPostureCell(cell, settings) {
 }
 
 /**
+ * An A/B of two builds of one posture cell (`BENCH_AB_DIST`): a server from this run's build and
+ * one from `otherDist`, both up at once on the same store and credentials, in rounds of (baseline,
+ * authenticated route) on one and then the other, the order alternating each round, so that the
+ * machine's drift falls on both. Whole runs of the same code move by more than most changes do;
+ * this is how a change is judged (docs/benchmarks.md).
+ * @returns {Promise<Record<'this' | 'other', Array<{ ratio: number, extraCpuUs: number }>>>}
+ */
+export async function runPostureAB(cell, settings, otherDist) {
+  const servers = {
+    this: await startServerProcess(cell.spec, cell.env),
+    other: await startServerProcess(cell.spec, { ...cell.env, BENCH_DIST: otherDist }),
+  };
+  try {
+    const source = credentialSource('warm', cell.warm);
+    for (const [name, server] of Object.entries(servers)) {
+      const check = await getOnce(server.port, cell.authPath, { [cell.header]: cell.warm[0] });
+      if (check.status !== 200) throw new Error(`${cell.id} (${name} build): a seeded credential was refused (${check.status})`);
+      await prime({ port: server.port, path: cell.authPath, header: cell.header, source });
+    }
+    const round = { header: cell.header, source, durationSec: settings.pairDurationSec, warmupSec: settings.pairWarmupSec };
+    const rounds = { this: [], other: [] };
+    for (let i = 0; i < settings.pairRounds; i++) {
+      for (const name of i % 2 === 0 ? ['this', 'other'] : ['other', 'this']) {
+        const { port } = servers[name];
+        const base = await measured(servers[name], { ...round, port, path: cell.basePath ?? '/healthz' }, cell.storePid);
+        const auth = await measured(servers[name], { ...round, port, path: cell.authPath }, cell.storePid);
+        rounds[name].push({ ratio: auth.rps / base.rps, extraCpuUs: auth.serverCpuUsPerRequest - base.serverCpuUsPerRequest });
+      }
+    }
+    return rounds;
+  } finally {
+    for (const server of Object.values(servers)) await server.stop();
+  }
+}
+
+/**
  * The lookup-floor routes (lookup-floor.mjs) on one server: every route checked once (nothing to
  * prime: no route caches anything), then rounds of /healthz followed by each route, each run as long
  * as a posture's warm round. Each route's result has the shape of `runPostureCell`'s (its pairs

@@ -1,4 +1,4 @@
-/** Most calls in one batch (one statement, one transaction); a larger batch is split into several. */
+/** Most calls in one batch (one statement, transaction or script); a larger batch is split into several. */
 export const MAX_BATCH_KEYS = 256;
 
 interface Waiter<A, T> {
@@ -12,9 +12,10 @@ interface Waiter<A, T> {
  * PostgreSQL: one `WHERE key = ANY($1)` statement instead of one statement per call, so the
  * requests that arrive together cost one round trip, one wake-up and one plan execution. SQLite:
  * one read transaction for all of them instead of one each (each takes and releases the WAL read
- * lock with two `fcntl` calls). Either way the answers of one turn leave together, which on a
- * 2-core machine is most of the session posture's cost (docs/benchmarks.md). A lone call waits for
- * the end of the current turn only (`setImmediate`).
+ * lock with two `fcntl` calls). Redis: one script for all of them instead of one EVALSHA each.
+ * Each way, the answers of one turn leave together, which on a 2-core machine is most of the
+ * session posture's cost (docs/benchmarks.md). A lone call waits for the end of the current turn
+ * only (`setImmediate`).
  *
  * `fetch` gets at most `MAX_BATCH_KEYS` arguments and returns one result per argument, in order.
  * If it rejects, every call of that batch rejects with the same error, and the next batch starts

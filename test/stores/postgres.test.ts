@@ -191,6 +191,31 @@ describe('postgres store', () => {
     }
   });
 
+  it('fails only the lookup whose row it did not write, not the others of its turn', async () => {
+    const pool = new pg.Pool({ connectionString: service.url, max: 2, connectionTimeoutMillis: 1000 });
+    pool.on('error', () => undefined);
+    const schema = uniqueSchema();
+    try {
+      const store = await createPostgresStore({ pool, schema });
+      const [broken, fine] = [buildUser(), buildUser()];
+      const [brokenSession, fineSession] = [buildSession(broken.id), buildSession(fine.id)];
+      for (const user of [broken, fine]) await store.users.create(user);
+      for (const session of [brokenSession, fineSession]) await store.sessions.create(session);
+      await pool.query(`UPDATE ${schema}.users SET roles = ARRAY[NULL]::text[] WHERE id = $1`, [broken.id]);
+      const [failed, found, none] = await Promise.allSettled([
+        store.sessions.getWithUser(brokenSession.tokenHash, T0),
+        store.sessions.getWithUser(fineSession.tokenHash, T0),
+        store.sessions.getWithUser(randomHash(), T0),
+      ]);
+      expect(failed.status === 'rejected' && failed.reason instanceof StoreError).toBe(true);
+      expect(found).toMatchObject({ status: 'fulfilled', value: { session: { id: fineSession.id }, user: { id: fine.id, roles: fine.roles } } });
+      expect(none).toStrictEqual({ status: 'fulfilled', value: null });
+      await store.close();
+    } finally {
+      await pool.end();
+    }
+  });
+
   it.each<[string, PostgresStoreOptions]>([
     ['schema', { url: 'postgres://127.0.0.1/x', schema: 'Upper' }],
     ['schema', { url: 'postgres://127.0.0.1/x', schema: 'bad-name' }],

@@ -128,6 +128,26 @@ describe('sqlite store', () => {
     await store.close();
   });
 
+  it('fails only the lookup whose row it did not write, not the others of its turn', async () => {
+    const database = new Database(tempDatabasePath());
+    const store = createSqliteStore({ database });
+    const [broken, fine] = [buildUser(), buildUser()];
+    const [brokenSession, fineSession] = [buildSession(broken.id), buildSession(fine.id)];
+    for (const user of [broken, fine]) await store.users.create(user);
+    for (const session of [brokenSession, fineSession]) await store.sessions.create(session);
+    database.prepare("UPDATE users SET roles = 'not json' WHERE id = ?").run(broken.id);
+    const [failed, found, none] = await Promise.allSettled([
+      store.sessions.getWithUser(brokenSession.tokenHash, T0),
+      store.sessions.getWithUser(fineSession.tokenHash, T0),
+      store.sessions.getWithUser(randomHash(), T0),
+    ]);
+    expect(failed.status === 'rejected' && failed.reason instanceof StoreError).toBe(true);
+    expect(found).toStrictEqual({ status: 'fulfilled', value: { session: active(fineSession), user: activeUser(fine) } });
+    expect(none).toStrictEqual({ status: 'fulfilled', value: null });
+    await store.close();
+    database.close();
+  });
+
   it('fails the lookups of a turn whose read fails, then answers the next turn afresh', async () => {
     const database = new Database(tempDatabasePath());
     const store = createSqliteStore({ database });

@@ -2,7 +2,7 @@ import type { SessionStore, SessionWithUser } from '../types.js';
 import { isSessionLive } from '../common.js';
 import { createBatcher } from '../batch.js';
 import { ACTIVE_SESSION_COLUMNS, SESSION_COLUMNS, toSession, toSessionWithUser, USER_DECODE, type ActiveSessionTuple } from './rows.js';
-import { affected, all, statement, type Run } from './run.js';
+import { affected, all, statement, toStoreError, type Run } from './run.js';
 
 /** A `getWithUser` row as an array: the active columns, then the token hash the batch is keyed by. */
 type JoinedTuple = [...ActiveSessionTuple<string[], boolean>, string];
@@ -36,7 +36,7 @@ export function createPostgresSessionStore(schema: string, run: Run): SessionSto
   const deleteByTokenHash = statement(`DELETE FROM ${schema}.sessions WHERE token_hash = $1`);
   const deleteAllForUser = statement(`DELETE FROM ${schema}.sessions WHERE user_id = $1`);
 
-  const lookup = createBatcher<{ tokenHash: string; now: number }, SessionWithUser | null>(async (calls) => {
+  const lookup = createBatcher<{ tokenHash: string; now: number }, JoinedTuple | undefined>(async (calls) => {
     const hashes = [...new Set(calls.map((c) => c.tokenHash))];
     const earliest = Math.min(...calls.map((c) => c.now));
     const rows = await run('sessions.getWithUser', selectWithUser, [hashes, earliest], (result) => {
@@ -44,13 +44,18 @@ export function createPostgresSessionStore(schema: string, run: Run): SessionSto
       for (const row of result.rows as unknown as JoinedTuple[]) byHash.set(row[TOKEN_HASH_AT] as string, row);
       return byHash;
     });
-    // Each call gets its own objects, even when two calls asked for the same session.
-    return calls.map(({ tokenHash, now }) => {
-      const row = rows.get(tokenHash);
+    return calls.map(({ tokenHash }) => rows.get(tokenHash));
+  });
+  // Each call decodes its own row (its own objects, even when two calls asked for the same session),
+  // so a row the store did not write fails that lookup only, and applies its own `now`.
+  const decode = (row: JoinedTuple | undefined, now: number): SessionWithUser | null => {
+    try {
       const found = row === undefined ? null : toSessionWithUser(row, USER_DECODE);
       return found !== null && isSessionLive(found.session, now) ? found : null;
-    });
-  });
+    } catch (error) {
+      throw toStoreError('sessions.getWithUser', error);
+    }
+  };
 
   return {
     create: (session) =>
@@ -64,7 +69,7 @@ export function createPostgresSessionStore(schema: string, run: Run): SessionSto
         () => undefined,
       ),
 
-    getWithUser: (tokenHash, now) => lookup({ tokenHash, now }),
+    getWithUser: (tokenHash, now) => lookup({ tokenHash, now }).then((row) => decode(row, now)),
 
     touch: (tokenHash, lastSeenAt, idleExpiresAt) => run('sessions.touch', touch, [tokenHash, lastSeenAt, idleExpiresAt], () => undefined),
 

@@ -35,14 +35,12 @@ export function createSqliteSessionStore(db: Database.Database, run: Run): Sessi
 
   // The lookups of one event-loop turn run in one read transaction (`createBatcher`): one WAL read
   // lock (two fcntl calls) for all of them instead of one each, and their answers leave together.
-  // Each call keeps its own `now`; a deferred transaction takes no write lock.
-  const readAll = db.transaction((calls: ReadonlyArray<{ tokenHash: string; now: number }>): Array<SessionWithUser | null> =>
-    calls.map(({ tokenHash, now }) => {
-      const row = selectWithUser.get(tokenHash, now, now);
-      return row === undefined ? null : toSessionWithUser(row, USER_DECODE);
-    }),
-  );
-  const lookup = createBatcher((calls: Array<{ tokenHash: string; now: number }>) => run('sessions.getWithUser', () => readAll(calls)));
+  // Each call keeps its own `now` and decodes its own row, so a row the store did not write fails
+  // that lookup only; a deferred transaction takes no write lock.
+  type Call = { tokenHash: string; now: number };
+  const readAll = db.transaction((calls: readonly Call[]) => calls.map(({ tokenHash, now }) => selectWithUser.get(tokenHash, now, now)));
+  const lookup = createBatcher((calls: Call[]) => run('sessions.getWithUser', () => readAll(calls)));
+  const decode = (row: ActiveSessionTuple<string, number> | undefined): SessionWithUser | null => (row === undefined ? null : toSessionWithUser(row, USER_DECODE));
 
   return {
     create: (session) =>
@@ -53,7 +51,7 @@ export function createSqliteSessionStore(db: Database.Database, run: Run): Sessi
         );
       }),
 
-    getWithUser: (tokenHash, now) => lookup({ tokenHash, now }),
+    getWithUser: (tokenHash, now) => lookup({ tokenHash, now }).then((row) => run('sessions.getWithUser', () => decode(row))),
 
     touch: (tokenHash, lastSeenAt, idleExpiresAt) =>
       run('sessions.touch', () => {

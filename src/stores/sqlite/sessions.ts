@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { SessionStore, SessionWithUser } from '../types.js';
 import { createBatcher } from '../batch.js';
 import { ACTIVE_SESSION_COLUMNS, SESSION_COLUMNS, toSession, toSessionWithUser, USER_DECODE, type ActiveSessionTuple, type SessionRow } from './rows.js';
-import type { Run } from './run.js';
+import { toStoreError, type Run } from './run.js';
 
 /** The SQLite session store; statements are prepared here, once. */
 export function createSqliteSessionStore(db: Database.Database, run: Run): SessionStore {
@@ -40,7 +40,13 @@ export function createSqliteSessionStore(db: Database.Database, run: Run): Sessi
   type Call = { tokenHash: string; now: number };
   const readAll = db.transaction((calls: readonly Call[]) => calls.map(({ tokenHash, now }) => selectWithUser.get(tokenHash, now, now)));
   const lookup = createBatcher((calls: Call[]) => run('sessions.getWithUser', () => readAll(calls)));
-  const decode = (row: ActiveSessionTuple<string, number> | undefined): SessionWithUser | null => (row === undefined ? null : toSessionWithUser(row, USER_DECODE));
+  const decode = (row: ActiveSessionTuple<string, number> | undefined): SessionWithUser | null => {
+    try {
+      return row === undefined ? null : toSessionWithUser(row, USER_DECODE);
+    } catch (error) {
+      throw toStoreError('sessions.getWithUser', error);
+    }
+  };
 
   return {
     create: (session) =>
@@ -51,7 +57,7 @@ export function createSqliteSessionStore(db: Database.Database, run: Run): Sessi
         );
       }),
 
-    getWithUser: (tokenHash, now) => lookup({ tokenHash, now }).then((row) => run('sessions.getWithUser', () => decode(row))),
+    getWithUser: (tokenHash, now) => lookup({ tokenHash, now }).then(decode),
 
     touch: (tokenHash, lastSeenAt, idleExpiresAt) =>
       run('sessions.touch', () => {

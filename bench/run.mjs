@@ -339,7 +339,7 @@ async function main() {
     for (const kind of ['redis', 'postgres']) {
       log(`propagation on ${kind}: ${settings.revocations} revocations…`);
       const { url, store, users } = await stores.get(kind);
-      out[kind] = await measurePropagation({ storeUrl: url, store, users, count: settings.revocations });
+      out[kind] = await measurePropagation({ storeUrl: url, store, users, count: settings.revocations, floorRedisUrl: kind === 'redis' ? url : null });
     }
     return out;
   });

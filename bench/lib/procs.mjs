@@ -76,6 +76,8 @@ export async function startServerProcess(spec, env = {}, execArgv = []) {
     const ready = await nextMessage(child, 'ready');
     return {
       port: ready.port,
+      // The propagation floor's port, when the spec asked for it (server.mjs).
+      floorPort: ready.floorPort,
       pid: child.pid,
       async mark() {
         const marked = nextMessage(child, 'marked');

@@ -6,10 +6,15 @@
 //   HTTP round trip to A, and up to one poll interval);
 // - feed: what A itself measured between the revocation's creation at B and its arrival
 //   (`/auth/posture` → feed.p50_ms / p99_ms, same clock: same machine).
+// On Redis, the same two processes also serve the propagation floor (propagation-floor.mjs): the same
+// hops with no Tessera work on them, driven by the same loop, one floor revocation beside each of
+// Tessera's, so both meet the same machine.
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { startServerProcess } from './procs.mjs';
 import { benchConfig, jwtIssuer } from './seed.mjs';
+import { PROPAGATION_FLOOR_ID_HEADER } from './propagation-floor.mjs';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 const POLL_INTERVAL_MS = 1;
@@ -20,16 +25,13 @@ const POLL_INTERVAL_MS = 1;
 const WARMUP_REVOCATIONS = 5;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function request(port, method, path, token) {
+function request(port, method, path, headers) {
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, method, path, agent, headers: token ? { authorization: `Bearer ${token}` } : {} },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
+    const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+    });
     req.on('error', reject);
     req.end();
   });
@@ -40,60 +42,114 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+const summary = (values) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  return { p50Ms: percentile(sorted, 50), p90Ms: percentile(sorted, 90), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1) ?? null };
+};
+const rounded = (values) => values.map((x) => Math.round(x * 100) / 100);
+
 /**
- * @param {{ storeUrl: string, store: import('../../dist/stores/types.js').Store, users: object[], count: number, timeoutMs?: number }} options
+ * One revocation through a chain: `accepted` is asked of A first (it must answer 200), then `revoke`
+ * is sent to B and, from the same instant, `accepted` is polled every ~1 ms until A answers 401.
+ * Returns how long until that 401 (null if not within `timeoutMs`) and how long B took to answer.
  */
-export async function measurePropagation({ storeUrl, store, users, count, timeoutMs = 2000 }) {
-  const spec = { kind: 'reference', mode: 'jwt-push', store: storeUrl, algorithm: 'EdDSA' };
+async function revokeOnce(chain, timeoutMs) {
+  const first = await chain.accepted();
+  if (first.status !== 200) throw new Error(`propagation (${chain.name}): A refused before the revocation (${first.status})`);
+  const t0 = performance.now();
+  let answeredMs = null;
+  const revoking = chain.revoke().then((res) => {
+    answeredMs = performance.now() - t0;
+    return res;
+  });
+  let refusedMs = null;
+  while (performance.now() - t0 < timeoutMs) {
+    const polled = await chain.accepted();
+    if (polled.status === 401) {
+      refusedMs = performance.now() - t0;
+      break;
+    }
+    // ~1 ms between polls: a busy loop would take the CPU that B and the store need (2 cores).
+    await sleep(POLL_INTERVAL_MS);
+  }
+  const out = await revoking;
+  if (out.status !== 204) throw new Error(`propagation (${chain.name}): B answered the revocation with ${out.status}`);
+  return { refusedMs, answeredMs };
+}
+
+/** Per chain: the samples (after the warm-up ones), B's answer times, the warm-up times, the misses. */
+function newTally() {
+  return { samples: [], answered: [], warmup: [], missed: 0 };
+}
+
+function record(tally, sample, warmup) {
+  if (sample.refusedMs === null) tally.missed += 1;
+  else (warmup ? tally.warmup : tally.samples).push(sample.refusedMs);
+  if (!warmup) tally.answered.push(sample.answeredMs);
+}
+
+/**
+ * @param {{ storeUrl: string, store: import('../../dist/stores/types.js').Store, users: object[], count: number, timeoutMs?: number, floorRedisUrl?: string | null }} options
+ *   With `floorRedisUrl`, the propagation floor (propagation-floor.mjs) is measured on the same two
+ *   processes, one floor revocation beside each of Tessera's (their order alternating).
+ */
+export async function measurePropagation({ storeUrl, store, users, count, timeoutMs = 2000, floorRedisUrl = null }) {
+  const spec = { kind: 'reference', mode: 'jwt-push', store: storeUrl, algorithm: 'EdDSA', ...(floorRedisUrl ? { propagationFloor: floorRedisUrl } : {}) };
   const config = await benchConfig(store, { mode: 'jwt-push', algorithm: 'EdDSA' });
   const issuer = await jwtIssuer(config);
   const a = await startServerProcess(spec);
   const b = await startServerProcess(spec);
   try {
-    const samples = [];
-    // How long B took to answer the logout (its own work: verify, delete the family, write and publish).
-    const logoutMs = [];
-    const warmupMs = [];
-    let missed = 0;
-    for (let i = -WARMUP_REVOCATIONS; i < count; i++) {
+    const tallies = { tessera: newTally(), floor: newTally() };
+    /** Tessera: a fresh access token accepted by A (so cached by A's verifier), logged out at B. */
+    async function tesseraChain(i) {
       const { accessToken } = await issuer.issue(users[(i + users.length) % users.length]);
-      const first = await request(a.port, 'GET', '/auth/me', accessToken);
-      if (first.status !== 200) throw new Error(`propagation: A refused a fresh token (${first.status})`);
-      const t0 = performance.now();
-      const logout = request(b.port, 'POST', '/auth/logout', accessToken).then((res) => {
-        if (i >= 0) logoutMs.push(performance.now() - t0);
-        return res;
-      });
-      let refusedAt = null;
-      while (performance.now() - t0 < timeoutMs) {
-        const polled = await request(a.port, 'GET', '/auth/me', accessToken);
-        if (polled.status === 401) {
-          refusedAt = performance.now();
-          break;
-        }
-        // ~1 ms between polls: a busy loop would take the CPU that B and the store need (2 cores).
-        await sleep(POLL_INTERVAL_MS);
+      const headers = { authorization: `Bearer ${accessToken}` };
+      return {
+        name: 'tessera',
+        accepted: () => request(a.port, 'GET', '/auth/me', headers),
+        revoke: () => request(b.port, 'POST', '/auth/logout', headers),
+      };
+    }
+    /** The floor: a fresh id, checked at A, revoked at B. */
+    function floorChain() {
+      const headers = { [PROPAGATION_FLOOR_ID_HEADER]: randomBytes(12).toString('base64url') };
+      return {
+        name: 'floor',
+        accepted: () => request(a.floorPort, 'GET', '/floor/check', headers),
+        revoke: () => request(b.floorPort, 'POST', '/floor/revoke', headers),
+      };
+    }
+    for (let i = -WARMUP_REVOCATIONS; i < count; i++) {
+      const order = !floorRedisUrl ? ['tessera'] : i % 2 === 0 ? ['tessera', 'floor'] : ['floor', 'tessera'];
+      for (const name of order) {
+        const chain = name === 'tessera' ? await tesseraChain(i) : floorChain();
+        record(tallies[name], await revokeOnce(chain, timeoutMs), i < 0);
       }
-      const out = await logout;
-      if (out.status !== 204) throw new Error(`propagation: B's logout answered ${out.status}`);
-      if (refusedAt === null) missed += 1;
-      else (i < 0 ? warmupMs : samples).push(refusedAt - t0);
     }
     const postureA = JSON.parse((await request(a.port, 'GET', '/auth/posture')).body);
-    const sorted = [...samples].sort((x, y) => x - y);
+    const { tessera, floor } = tallies;
     return {
       revocations: count,
       warmupRevocations: WARMUP_REVOCATIONS,
-      warmupMs: warmupMs.map((x) => Math.round(x * 100) / 100),
-      missedWithinTimeout: missed,
+      warmupMs: rounded(tessera.warmup),
+      missedWithinTimeout: tessera.missed,
       pollIntervalMs: POLL_INTERVAL_MS,
-      endToEnd: { p50Ms: percentile(sorted, 50), p90Ms: percentile(sorted, 90), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1) ?? null },
-      logoutAtB: (() => {
-        const answered = [...logoutMs].sort((x, y) => x - y);
-        return { p50Ms: percentile(answered, 50), p99Ms: percentile(answered, 99) };
-      })(),
-      samplesMs: samples.map((x) => Math.round(x * 100) / 100),
+      endToEnd: summary(tessera.samples),
+      logoutAtB: (({ p50Ms, p99Ms }) => ({ p50Ms, p99Ms }))(summary(tessera.answered)),
+      samplesMs: rounded(tessera.samples),
       feed: postureA.feed ?? null,
+      ...(floorRedisUrl
+        ? {
+            floor: {
+              endToEnd: summary(floor.samples),
+              revokeAtB: (({ p50Ms, p99Ms }) => ({ p50Ms, p99Ms }))(summary(floor.answered)),
+              warmupMs: rounded(floor.warmup),
+              missedWithinTimeout: floor.missed,
+              samplesMs: rounded(floor.samples),
+            },
+          }
+        : {}),
     };
   } finally {
     await a.stop();

@@ -1,6 +1,7 @@
 // A server under test, run in its own process (forked by bench/run.mjs, IPC channel) so the load
 // generator never shares its event loop. The spec comes as JSON in argv[2]:
-//   { kind: 'reference', mode, store, algorithm?, jwtSecret? }  the reference server (startServer)
+//   { kind: 'reference', mode, store, algorithm?, jwtSecret?, propagationFloor? }  the reference server
+//     (startServer); with `propagationFloor` (a Redis URL), also the propagation floor on a second port
 //   { kind: 'express-session', redisUrl, secret }                 Express + express-session + connect-redis
 //   { kind: 'tessera-express', mode, store, algorithm?, jwtSecret? } Express + tesseraRouter + requireAuth
 //   { kind: 'better-auth', sqlitePath, secret }                    Fastify + better-auth getSession
@@ -45,7 +46,18 @@ async function startReference() {
     ...(spec.algorithm ? { algorithm: spec.algorithm } : {}),
     ...(spec.jwtSecret ? { jwtSecret: spec.jwtSecret } : {}),
   });
-  return { port: server.port, close: () => server.close() };
+  if (!spec.propagationFloor) return { port: server.port, close: () => server.close() };
+  // The propagation section's servers also serve its floor, on a second port of the same process.
+  const { startPropagationFloor } = await import('./propagation-floor.mjs');
+  const floor = await startPropagationFloor(spec.propagationFloor);
+  return {
+    port: server.port,
+    floorPort: floor.port,
+    close: async () => {
+      await floor.close();
+      await server.close();
+    },
+  };
 }
 
 async function startExpressSession() {
@@ -240,7 +252,7 @@ try {
     }
   });
   process.on('disconnect', () => process.exit(0));
-  process.send({ type: 'ready', port: running.port });
+  process.send({ type: 'ready', port: running.port, floorPort: running.floorPort });
 } catch (error) {
   process.send?.({ type: 'error', message: error instanceof Error ? `${error.message}\n${error.stack}` : String(error) });
   process.exit(1);

@@ -93,11 +93,24 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
   };
 
   const refreshAfter = createRefreshCoordinator(async () => {
-    const res = await fetch(`${base}/auth/refresh`, { method: 'POST', credentials });
+    // The refresh cookie authenticates this request, so it carries the login's CSRF token like any
+    // unsafe cookie request (after a reload, `GET /auth/csrf` answers from the refresh cookie). A
+    // token handed out before another tab logged in again is refused once: fetch the current one.
+    const hadToken = csrf !== null;
+    let res = await postRefresh();
+    if (res.status === 403 && hadToken && (await problemOf(res)).code === 'csrf_rejected') {
+      csrf = null;
+      res = await postRefresh();
+    }
     if (res.status === 404 && canRefresh === 'auto') canRefresh = false;
     if (res.ok) remember(await res.json());
     return res.ok;
   });
+
+  async function postRefresh(): Promise<Response> {
+    const token = await csrfToken();
+    return fetch(`${base}/auth/refresh`, { method: 'POST', credentials, headers: token !== null ? { 'X-CSRF-Token': token } : {} });
+  }
 
   async function csrfToken(): Promise<string | null> {
     if (csrf === null) {

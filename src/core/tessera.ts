@@ -55,6 +55,13 @@ export interface Tessera {
   refresh(refreshToken: string): Promise<RefreshResult>;
   /** Ends the refresh family a refresh token belongs to (jwt postures; no-op otherwise). */
   logoutByRefreshToken(refreshToken: string): Promise<void>;
+  /**
+   * The login a refresh token belongs to, without rotating anything: its session (refresh family)
+   * id and user, or null when the token is not the current or previous token of a live family, or
+   * in the session posture. A request authenticated by the refresh cookie checks its CSRF token
+   * against this session before it changes anything.
+   */
+  refreshSession(refreshToken: string): Promise<{ sessionId: string; userId: string } | null>;
   /** The public JSON Web Key Set (jwt postures with an asymmetric algorithm), or null. */
   jwks(): Promise<{ keys: object[] } | null>;
   posture(): PostureReport;
@@ -237,6 +244,12 @@ export function createTessera(options: TesseraOptions): Tessera {
 
     async logoutByRefreshToken(refreshToken) {
       if (jwtEngine) await jwtEngine.logoutByRefreshToken(refreshToken);
+    },
+
+    async refreshSession(refreshToken) {
+      if (!jwtEngine) return null;
+      const family = await jwtEngine.refreshFamily(refreshToken);
+      return family ? { sessionId: family.id, userId: family.userId } : null;
     },
 
     async jwks() {

@@ -96,6 +96,30 @@ describe('demo page basics in Chromium', () => {
     }, 60_000);
   }
 
+  it('jwt: reloaded after its access token expired, the page gets its CSRF token from the refresh cookie, refreshes with it and stays signed in', async () => {
+    const server = await startDemoServer('jwt');
+    const context = await browser.newContext();
+    try {
+      const demo = await openDemo(context, server);
+      const { page } = demo;
+      await submitCredentials(page, 'Sign up', 'reload@example.com');
+      const refreshes: Array<{ csrf: string | undefined; status: number }> = [];
+      page.on('response', (response) => {
+        if (new URL(response.url()).pathname === '/auth/refresh') refreshes.push({ csrf: response.request().headers()['x-csrf-token'], status: response.status() });
+      });
+      // An hour later the access token is long expired; the refresh family (30 days) is not.
+      server.clock.advance(3_600_000);
+      await page.reload();
+      await page.waitForSelector('body[data-ready="true"]');
+      await waitSignedIn(page, 'reload@example.com');
+      expect(refreshes).toEqual([{ csrf: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), status: 200 }]);
+      expect(demo.errors).toEqual([]);
+    } finally {
+      await context.close();
+      await server.close();
+    }
+  }, 60_000);
+
   it('every control has a label or an accessible name (admin view, all panels shown)', async () => {
     const server = await startDemoServer('session');
     const context = await browser.newContext();

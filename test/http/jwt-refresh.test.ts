@@ -35,6 +35,14 @@ describe('POST /auth/refresh (jwt postures)', () => {
     server = undefined;
   });
 
+  /** Starts a server (closed after the test) and logs alice in on it with cookies, as a browser does. */
+  async function aliceWithCookies(options: Parameters<typeof startJwtServer>[0] = {}): Promise<{ app: TestServer; client: ReturnType<typeof createClient> }> {
+    const app = await startJwtServer(options);
+    server = app;
+    await signupUser(app, 'alice@x.io');
+    return { app, client: (await cookieLogin(app, 'alice@x.io')).client };
+  }
+
   describe('rotation', () => {
     it('bearer: 200 {token_type, access_token, refresh_token, expires_in}; both tokens new, same family; in jwt the old access token stays valid until exp', async () => {
       server = await startJwtServer({ accessTtlSeconds: 300 });
@@ -311,6 +319,124 @@ describe('POST /auth/refresh (jwt postures)', () => {
       const ok = await client.post('/auth/refresh');
       expect(ok.status, ok.text).toBe(200);
       expect((await client.get('/auth/me')).status).toBe(200);
+    });
+
+    // API.md: unsafe requests authenticated by cookie carry X-CSRF-Token; the refresh cookie is one.
+    it.each([
+      ['no X-CSRF-Token', { withCsrf: false }],
+      ['a wrong X-CSRF-Token', { headers: { 'x-csrf-token': 'A'.repeat(43) } }],
+    ])('the refresh cookie from an allowed origin with %s → 403 csrf_rejected; nothing rotates', async (_name, opts) => {
+      const { app, client } = await aliceWithCookies();
+      const rt = client.cookie(REFRESH_COOKIE)!;
+      const res = await client.post('/auth/refresh', opts);
+      expectProblem(res, 403, 'csrf_rejected', [rt]);
+      expect(res.setCookies).toEqual([]);
+      app.clock.advance((GRACE_S + 1) * 1000);
+      // The same cookie is still the current token: with the login's token it rotates.
+      const ok = await client.post('/auth/refresh');
+      expect(ok.status, ok.text).toBe(200);
+      expect(setCookieOf(ok, REFRESH_COOKIE)!.value).not.toBe(rt);
+    });
+
+    it("another login's CSRF token does not pass for this refresh cookie", async () => {
+      server = await startJwtServer();
+      await signupUser(server, 'alice@x.io');
+      const alice = (await cookieLogin(server, 'alice@x.io')).client;
+      const other = (await cookieLogin(server, 'alice@x.io')).client;
+      expect(other.csrf).not.toBe(alice.csrf);
+      expectProblem(await alice.post('/auth/refresh', { headers: { 'x-csrf-token': other.csrf! } }), 403, 'csrf_rejected');
+      expect((await alice.post('/auth/refresh')).status).toBe(200);
+    });
+
+    it('the CSRF token stays the same across rotations (it is bound to the login, not the token)', async () => {
+      const { app, client } = await aliceWithCookies();
+      const loginCsrf = client.csrf;
+      for (let i = 0; i < 3; i++) {
+        app.clock.advance((GRACE_S + 1) * 1000);
+        const res = await client.post('/auth/refresh');
+        expect(res.status, res.text).toBe(200);
+        expect(res.body.csrf_token).toBe(loginCsrf);
+      }
+    });
+
+    it('a refresh cookie that names no live login → 401 (not 403) without a CSRF token, and the cookies are cleared', async () => {
+      const { app, client } = await aliceWithCookies();
+      const rt = client.cookie(REFRESH_COOKIE)!;
+      expect((await client.post('/auth/logout')).status).toBe(204);
+      for (const value of [rt, 'A'.repeat(43), 'garbage']) {
+        const stranger = createClient(app.url, { origin: app.origin });
+        stranger.setCookie(REFRESH_COOKIE, value);
+        const res = await stranger.post('/auth/refresh');
+        expectProblem(res, 401, 'unauthenticated', [value]);
+        expect(setCookieOf(res, REFRESH_COOKIE)?.attributes['max-age']).toBe('0');
+      }
+    });
+
+    it('a rotated refresh cookie replayed after the grace window still revokes the family (reuse detection comes before any CSRF check)', async () => {
+      const { app, client } = await aliceWithCookies();
+      const rt0 = client.cookie(REFRESH_COOKIE)!;
+      expect((await client.post('/auth/refresh')).status).toBe(200);
+      app.clock.advance((GRACE_S + 1) * 1000);
+      const thief = createClient(app.url, { origin: app.origin });
+      thief.setCookie(REFRESH_COOKIE, rt0);
+      // The thief has the stolen cookie but not the login's CSRF token: its replay is still theft.
+      const replay = await thief.post('/auth/refresh', { headers: { 'x-csrf-token': client.csrf! } });
+      expectProblem(replay, 401, 'unauthenticated', [rt0]);
+      // The rightful holder's current token died with the family.
+      expectProblem(await client.post('/auth/refresh'), 401, 'unauthenticated');
+    });
+
+    it('bearer refresh (the token in the body) needs no CSRF token', async () => {
+      server = await startJwtServer();
+      const { refresh } = await bearerUser(server, 'alice@x.io');
+      expect((await refreshBearer(server, refresh)).status).toBe(200);
+    });
+  });
+
+  describe('GET /auth/csrf and logout with only the refresh cookie (the access cookie expired)', () => {
+    it("GET /auth/csrf answers the login's token from the refresh cookie alone, so a reloaded page can refresh", async () => {
+      const { app, client } = await aliceWithCookies({ accessTtlSeconds: 60 });
+      const loginCsrf = client.csrf;
+      app.clock.advance((60 + toleranceS(app) + 1) * 1000);
+      expect((await client.get('/auth/me')).status).toBe(401);
+      // A reload: the page's memory (its CSRF token) is gone, the cookies are not.
+      client.csrf = undefined;
+      const res = await client.get('/auth/csrf');
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toEqual({ csrf_token: loginCsrf });
+      expect((await client.post('/auth/refresh')).status).toBe(200);
+      expect((await client.get('/auth/me')).status).toBe(200);
+    });
+
+    it('GET /auth/csrf with a refresh cookie that names no live login → 401', async () => {
+      const { app, client } = await aliceWithCookies();
+      const rt = client.cookie(REFRESH_COOKIE)!;
+      expect((await client.post('/auth/logout')).status).toBe(204);
+      const stranger = createClient(app.url, { origin: app.origin });
+      stranger.setCookie(REFRESH_COOKIE, rt);
+      expectProblem(await stranger.get('/auth/csrf'), 401, 'unauthenticated', [rt]);
+    });
+
+    it.each([
+      ['no X-CSRF-Token', { withCsrf: false }],
+      ['a wrong X-CSRF-Token', { headers: { 'x-csrf-token': 'A'.repeat(43) } }],
+    ])('logout with only the refresh cookie and %s → 403 csrf_rejected; the login lives on', async (_name, opts) => {
+      const { app, client } = await aliceWithCookies();
+      client.deleteCookie(ACCESS_COOKIE);
+      const res = await client.post('/auth/logout', opts);
+      expectProblem(res, 403, 'csrf_rejected');
+      expect(res.setCookies).toEqual([]);
+      expect((await client.post('/auth/refresh')).status).toBe(200);
+    });
+
+    it('logout with only the refresh cookie and the right X-CSRF-Token → 204; the family is gone', async () => {
+      const { app, client } = await aliceWithCookies();
+      const rt = client.cookie(REFRESH_COOKIE)!;
+      client.deleteCookie(ACCESS_COOKIE);
+      expect((await client.post('/auth/logout')).status).toBe(204);
+      const replay = createClient(app.url, { origin: app.origin });
+      replay.setCookie(REFRESH_COOKIE, rt);
+      expectProblem(await replay.post('/auth/refresh'), 401, 'unauthenticated', [rt]);
     });
   });
 });

@@ -81,6 +81,7 @@ describe('signatures', () => {
       | 'ensureAdmin'
       | 'refresh'
       | 'logoutByRefreshToken'
+      | 'refreshSession'
       | 'jwks'
       | 'posture'
       | 'ready'
@@ -93,6 +94,7 @@ describe('signatures', () => {
     expectTypeOf<Tessera['disableUser']>().toEqualTypeOf<(userId: string) => Promise<void>>();
     expectTypeOf<Tessera['listSessions']>().toEqualTypeOf<(userId: string, currentSessionId: string | null) => Promise<SessionInfo[]>>();
     expectTypeOf<Tessera['ensureAdmin']>().toEqualTypeOf<(email: string, password: string) => Promise<PublicUser>>();
+    expectTypeOf<Tessera['refreshSession']>().toEqualTypeOf<(refreshToken: string) => Promise<{ sessionId: string; userId: string } | null>>();
     expectTypeOf<Tessera['posture']>().toEqualTypeOf<() => PostureReport>();
     expectTypeOf<AuthResult>().toEqualTypeOf<
       { ok: true; principal: Principal } | { ok: false; reason: 'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked' }

@@ -20,6 +20,8 @@ export interface JwtEngine extends PostureEngine {
   refresh(refreshToken: string): Promise<RefreshResult>;
   /** Logs out by refresh token (the access token may already have expired). */
   logoutByRefreshToken(refreshToken: string): Promise<void>;
+  /** The live family whose current or previous token this is, without rotating; null otherwise. */
+  refreshFamily(refreshToken: string): Promise<StoredRefreshFamily | null>;
   jwks(): Promise<{ keys: object[] }>;
   keyRing(): Promise<KeyRing>;
 }
@@ -128,6 +130,8 @@ export function createJwtEngine(config: ResolvedConfig, revocation: RevocationPo
       const family = await refreshTokens.find(refreshToken);
       if (family) await revokeFamily(family);
     },
+
+    refreshFamily: (refreshToken) => refreshTokens.find(refreshToken),
 
     async revokeAll(userId) {
       const families = await store.refresh.listByUser(userId, clock.now());

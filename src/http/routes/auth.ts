@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Tessera } from '../../core/tessera.js';
 import type { Principal } from '../../core/types.js';
-import { presentedCredential, credentialCookieName, requirePrincipal, ResponseError, type GuardOptions } from '../auth.js';
+import { assertCsrfToken, presentedCredential, credentialCookieName, requirePrincipal, ResponseError, type GuardOptions } from '../auth.js';
 import { COOKIE_NAMES, parseCookies } from '../cookies.js';
 import { readJsonBody } from '../body.js';
 import { clientIp } from '../client-ip.js';
@@ -102,7 +102,12 @@ export function authRoutes(tessera: Tessera, guard: GuardOptions, define: RouteD
         const refreshToken = parseCookies(request.headers.cookie).get(COOKIE_NAMES.refresh);
         if (!(err instanceof ResponseError) || config.mode === 'session' || !refreshToken) throw err;
         assertSameOrigin(request, guard.origins);
-        await tessera.logoutByRefreshToken(refreshToken);
+        // Then authenticated by the refresh cookie, so the login's X-CSRF-Token is required too.
+        const session = await tessera.refreshSession(refreshToken);
+        if (session) {
+          await assertCsrfToken(tessera, request, session.sessionId);
+          await tessera.logoutByRefreshToken(refreshToken);
+        }
         return noContent(clearCredentialCookies(config));
       }
       await tessera.logout(principal);
@@ -121,7 +126,18 @@ export function authRoutes(tessera: Tessera, guard: GuardOptions, define: RouteD
     }),
 
     define('GET', '/auth/csrf', async (request) => {
-      const principal = await requirePrincipal(tessera, request, guard);
+      let principal: Principal;
+      try {
+        principal = await requirePrincipal(tessera, request, guard);
+      } catch (err) {
+        // jwt postures: once the access cookie has expired (a reload, a tab left open) the page
+        // still needs its login's token to refresh or to log out with the refresh cookie.
+        const refreshToken = parseCookies(request.headers.cookie).get(COOKIE_NAMES.refresh);
+        if (!(err instanceof ResponseError) || config.mode === 'session' || !refreshToken || request.headers.authorization !== undefined) throw err;
+        const session = await tessera.refreshSession(refreshToken);
+        if (!session) throw err;
+        return json(200, { csrf_token: await tessera.csrfToken(session.sessionId) });
+      }
       if (principal.transport !== 'cookie') throw new TesseraError('bad_request', 'CSRF tokens are for cookie clients');
       return json(200, { csrf_token: await tessera.csrfToken(principal.session.id) });
     }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Tessera } from '../../core/tessera.js';
 import { TesseraError } from '../../core/errors.js';
-import type { GuardOptions } from '../auth.js';
+import { assertCsrfToken, type GuardOptions } from '../auth.js';
 import { readJsonBody } from '../body.js';
 import { COOKIE_NAMES, parseCookies } from '../cookies.js';
 import { clearCredentialCookies, credentialCookies } from '../credentials-cookies.js';
@@ -25,6 +25,13 @@ export function jwtRoutes(tessera: Tessera, guard: GuardOptions, define: RouteDe
       const bearer = body.refresh_token !== undefined;
       const token = body.refresh_token ?? parseCookies(request.headers.cookie).get(COOKIE_NAMES.refresh);
       if (!token) return problem('unauthenticated', { detail: 'no refresh token', bearer, tokenPresented: false });
+      if (!bearer) {
+        // Authenticated by the refresh cookie: like every unsafe cookie request it carries the
+        // login's X-CSRF-Token, checked before anything rotates. A token that names no live login
+        // goes on to its refusal (401, and reuse detection for a rotated one) below.
+        const session = await tessera.refreshSession(token);
+        if (session) await assertCsrfToken(tessera, request, session.sessionId);
+      }
       const result = await tessera.refresh(token);
       if (!result.ok) {
         const response = problem('unauthenticated', {

@@ -15,7 +15,10 @@ export class ApiError extends Error {
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Checked on Origin / Fetch Metadata only: there is no session yet to bind a CSRF token to. */
+/**
+ * Sent without a CSRF token: login and signup (checked on Origin / Fetch Metadata only, there is no
+ * session yet to bind one to), and refresh, which `refresh()` sends with its own.
+ */
 const NO_CSRF_TOKEN = new Set(['/auth/login', '/auth/signup', '/auth/refresh']);
 
 /** The CSRF token of the current login, in memory only (from login, refresh or `GET /auth/csrf`). */
@@ -49,10 +52,29 @@ async function read<T>(res: Response): Promise<T> {
   return body;
 }
 
-/** Rotates the jwt credentials once, however many requests got a 401 at the same time. */
+/**
+ * Rotates the jwt credentials once, however many requests got a 401 at the same time. The refresh
+ * cookie authenticates it, so it carries the login's CSRF token (after a reload, `GET /auth/csrf`
+ * answers from the refresh cookie); a token from before a new login in another tab is replaced once.
+ */
 function refresh(): Promise<boolean> {
-  refreshing ??= fetch('/auth/refresh', { method: 'POST' })
-    .then((res) => read(res).then(() => true))
+  refreshing ??= (async () => {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const hadToken = csrfToken !== null;
+      csrfToken ??= (await call<{ csrf_token: string }>('GET', '/auth/csrf', undefined, false)).csrf_token;
+      const res = await fetch('/auth/refresh', { method: 'POST', headers: { 'x-csrf-token': csrfToken } });
+      if (res.status === 403 && hadToken && attempt === 0) {
+        const problem = (await res.clone().json().catch(() => ({}))) as { code?: unknown };
+        if (problem.code === 'csrf_rejected') {
+          csrfToken = null;
+          continue;
+        }
+      }
+      await read(res);
+      return true;
+    }
+    return false;
+  })()
     .catch(() => false)
     .finally(() => {
       refreshing = null;

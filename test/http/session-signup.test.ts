@@ -67,10 +67,27 @@ describe('POST /auth/signup (session posture)', () => {
     ['space inside', 'al ice@x.io'],
     ['empty local part', '@x.io'],
     ['very long', `${'a'.repeat(300)}@x.io`],
+    ['a NUL', 'a\u0000@x.io'],
+    ['a control character', 'a\u0007b@x.io'],
+    ['a zero-width space', 'alice\u200b@x.io'],
+    ['a right-to-left override', '\u202ealice@x.io'],
+    ['a lone surrogate', '\ud800@x.io'],
+    ['a lone low surrogate', 'a\udc00b@x.io'],
   ])('400 bad_request for an invalid email: %s', async (_name, email) => {
     server = await startTestServer();
     const res = await browser(server).post('/auth/signup', { json: { email, password: PASSWORD } });
     expectProblem(res, 400, 'bad_request', [PASSWORD]);
+  });
+
+  it('an address outside ASCII that is well formed is accepted, and logs in as it signed up', async () => {
+    server = await startTestServer();
+    const email = 'zoë.😀@x.io';
+    const res = await browser(server).post('/auth/signup', { json: { email, password: PASSWORD } });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.user.email).toBe(email);
+    const login = await browser(server).post('/auth/login', { json: { email, password: PASSWORD } });
+    expect(login.status, login.text).toBe(200);
+    expect(login.body.user.email).toBe(email);
   });
 
   it.each([

@@ -106,6 +106,14 @@ describe('POST /auth/refresh (jwt postures)', () => {
       expectProblem(await refreshBearer(server, 'not a token'), 401, 'unauthenticated');
       // An access token is not a refresh token.
       expectProblem(await refreshBearer(server, access), 401, 'unauthenticated', [access]);
+      // RFC 6750 §3: a bearer client (body token, or an Authorization header without one) gets the
+      // challenge; with no token in the body, no error code.
+      expect((await refreshBearer(server, 'A'.repeat(43))).headers.get('www-authenticate')).toBe('Bearer realm="tessera", error="invalid_token"');
+      const forgot = await createClient(server.url).post('/auth/refresh', { headers: { authorization: `Bearer ${access}` } });
+      expectProblem(forgot, 401, 'unauthenticated', [access]);
+      expect(forgot.headers.get('www-authenticate')).toBe('Bearer realm="tessera"');
+      // A browser without a refresh cookie is not challenged to send a bearer token.
+      expect((await createClient(server.url, { origin: server.origin }).post('/auth/refresh')).headers.get('www-authenticate')).toBeNull();
     });
   });
 

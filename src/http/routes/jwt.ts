@@ -24,7 +24,8 @@ export function jwtRoutes(tessera: Tessera, guard: GuardOptions, define: RouteDe
       const body = readJsonBody(request, refreshSchema, { optional: true });
       const bearer = body.refresh_token !== undefined;
       const token = body.refresh_token ?? parseCookies(request.headers.cookie).get(COOKIE_NAMES.refresh);
-      if (!token) return problem('unauthenticated', { detail: 'no refresh token', bearer, tokenPresented: false });
+      // A client sending `Authorization: Bearer` is a bearer client even when it forgot the body's token.
+      if (!token) return problem('unauthenticated', { detail: 'no refresh token', bearer: bearer || request.headers.authorization !== undefined, tokenPresented: false });
       if (!bearer) {
         // Authenticated by the refresh cookie: like every unsafe cookie request it carries the
         // login's X-CSRF-Token, checked before anything rotates. A token that names no live login

@@ -1,4 +1,4 @@
-export { createTessera, type Tessera, type LoginResult } from './core/tessera.js';
+export { createTessera, type Tessera, type LoginResult, type RefreshTokenOptions } from './core/tessera.js';
 export { MODES, ALGORITHMS, type Mode, type Algorithm, type TesseraOptions, type ResolvedConfig } from './core/config.js';
 export { TesseraError, StoreError, ConfigError, type ErrorCode } from './core/errors.js';
 export { systemClock, createManualClock, type Clock, type ManualClock } from './core/clock.js';

@@ -14,6 +14,11 @@ import { normalizeEmail } from './users/email.js';
 import { createPasswordHasher } from './users/password.js';
 import { MAX_ROLES, newUserRecord, normalizeRoles, ROLE_SHAPE, toAdminUser, toPublicUser } from './users/users.js';
 
+/** How a refresh token was presented: `csrfToken` when it came in the refresh cookie (the request's `X-CSRF-Token`, or ''). */
+export interface RefreshTokenOptions {
+  csrfToken?: string;
+}
+
 /** The result of a successful login. */
 export interface LoginResult {
   user: PublicUser;
@@ -50,11 +55,17 @@ export interface Tessera {
   ensureAdmin(email: string, password: string): Promise<PublicUser>;
   /**
    * Rotates a refresh token (jwt postures) and mints a new access token. A rotated token replayed
-   * after the grace window revokes its whole family. @throws TesseraError `not_found` in the session posture.
+   * after the grace window revokes its whole family. With `csrfToken` (the token came in the refresh
+   * cookie), a live login is exchanged only if it is that login's CSRF token (`csrf_rejected`
+   * otherwise, nothing rotated). @throws TesseraError `not_found` in the session posture.
    */
-  refresh(refreshToken: string): Promise<RefreshResult>;
-  /** Ends the refresh family a refresh token belongs to (jwt postures; no-op otherwise). */
-  logoutByRefreshToken(refreshToken: string): Promise<void>;
+  refresh(refreshToken: string, options?: RefreshTokenOptions): Promise<RefreshResult>;
+  /**
+   * Ends the refresh family a refresh token belongs to (jwt postures; no-op otherwise). With
+   * `csrfToken`, a live login ends only if it is that login's CSRF token: false when it was not
+   * (nothing revoked), true otherwise.
+   */
+  logoutByRefreshToken(refreshToken: string, options?: RefreshTokenOptions): Promise<boolean>;
   /**
    * The login a refresh token belongs to, without rotating anything: its session (refresh family)
    * id and user, or null when the token is not the current or previous token of a live family, or
@@ -99,6 +110,14 @@ export function createTessera(options: TesseraOptions): Tessera {
   const getCsrfKey = onceUntilSuccess(async () =>
     Buffer.from(await store.secrets.getOrCreate(CSRF_SECRET_NAME, randomToken(32)), 'base64url'),
   );
+  /** Constant-time check of a presented CSRF token against the session's. */
+  async function verifyCsrf(sessionId: string, presented: string): Promise<boolean> {
+    if (presented.length === 0 || presented.length > 128) return false;
+    return safeEqual(hmac(await getCsrfKey(), `csrf:${sessionId}`), presented);
+  }
+  /** The refresh-token operations' CSRF check: none for a bearer token, the login's token for a cookie. */
+  const csrfCheck = ({ csrfToken }: RefreshTokenOptions) =>
+    csrfToken === undefined ? undefined : (family: { id: string }) => verifyCsrf(family.id, csrfToken);
   let initialised = false;
   const init = onceUntilSuccess(async () => {
     await engine.init();
@@ -184,10 +203,7 @@ export function createTessera(options: TesseraOptions): Tessera {
       return hmac(await getCsrfKey(), `csrf:${sessionId}`);
     },
 
-    async verifyCsrf(sessionId, presented) {
-      if (presented.length === 0 || presented.length > 128) return false;
-      return safeEqual(hmac(await getCsrfKey(), `csrf:${sessionId}`), presented);
-    },
+    verifyCsrf,
 
     async listUsers(opts = {}) {
       const limit = Math.min(Math.max(opts.limit ?? 100, 1), 1000);
@@ -236,14 +252,14 @@ export function createTessera(options: TesseraOptions): Tessera {
       return toPublicUser(updated);
     },
 
-    async refresh(refreshToken) {
+    async refresh(refreshToken, options = {}) {
       const jwt = requireJwt();
       await init();
-      return jwt.refresh(refreshToken);
+      return jwt.refresh(refreshToken, csrfCheck(options));
     },
 
-    async logoutByRefreshToken(refreshToken) {
-      if (jwtEngine) await jwtEngine.logoutByRefreshToken(refreshToken);
+    async logoutByRefreshToken(refreshToken, options = {}) {
+      return jwtEngine ? jwtEngine.logoutByRefreshToken(refreshToken, csrfCheck(options)) : true;
     },
 
     async refreshSession(refreshToken) {

@@ -95,20 +95,20 @@ export async function requirePrincipal(tessera: Tessera, request: HttpRequest, o
     throw new ResponseError(rejection(result.reason, presented.transport === 'bearer'));
   }
   const principal = result.principal;
-  if (presented.transport === 'cookie' && unsafeBrowserRequest) await assertCsrfToken(tessera, request, principal.session.id);
+  if (presented.transport === 'cookie' && unsafeBrowserRequest && !(await tessera.verifyCsrf(principal.session.id, presentedCsrfToken(request)))) {
+    throw csrfRejected(tessera);
+  }
   reportAuthDecision(tessera, 'ok');
   return principal;
 }
 
 /**
- * The session-bound `X-CSRF-Token` of an unsafe request authenticated by a cookie (constant time):
- * `requirePrincipal` checks it for the credential cookie, the jwt routes for the refresh cookie.
- * @throws TesseraError `csrf_rejected`
+ * The refusal of an unsafe cookie request without its session's `X-CSRF-Token` (the credential
+ * cookie's here, the refresh cookie's in the jwt routes), counted as an auth decision.
  */
-export async function assertCsrfToken(tessera: Tessera, request: HttpRequest, sessionId: string): Promise<void> {
-  if (await tessera.verifyCsrf(sessionId, presentedCsrfToken(request))) return;
+export function csrfRejected(tessera: Tessera): TesseraError {
   reportAuthDecision(tessera, 'csrf_rejected');
-  throw new TesseraError('csrf_rejected', 'missing or invalid X-CSRF-Token');
+  return new TesseraError('csrf_rejected', 'missing or invalid X-CSRF-Token');
 }
 
 /** @throws TesseraError `forbidden` unless the principal holds the role. */

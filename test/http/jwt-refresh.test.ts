@@ -380,18 +380,33 @@ describe('POST /auth/refresh (jwt postures)', () => {
       }
     });
 
-    it('a rotated refresh cookie replayed after the grace window still revokes the family (reuse detection comes before any CSRF check)', async () => {
+    it('a rotated refresh cookie replayed after the grace window revokes the family, with or without a CSRF token (a replay is theft whoever sends it)', async () => {
       const { app, client } = await aliceWithCookies();
       const rt0 = client.cookie(REFRESH_COOKIE)!;
       expect((await client.post('/auth/refresh')).status).toBe(200);
       app.clock.advance((GRACE_S + 1) * 1000);
       const thief = createClient(app.url, { origin: app.origin });
       thief.setCookie(REFRESH_COOKIE, rt0);
-      // The thief has the stolen cookie but not the login's CSRF token: its replay is still theft.
-      const replay = await thief.post('/auth/refresh', { headers: { 'x-csrf-token': client.csrf! } });
+      // The thief has the stolen cookie but not the login's CSRF token: its replay is still detected.
+      const replay = await thief.post('/auth/refresh');
       expectProblem(replay, 401, 'unauthenticated', [rt0]);
       // The rightful holder's current token died with the family.
       expectProblem(await client.post('/auth/refresh'), 401, 'unauthenticated');
+    });
+
+    it('the just-rotated cookie inside the grace window (a second tab) needs the CSRF token too; with it, the same successor', async () => {
+      const { app, client } = await aliceWithCookies();
+      const rt0 = client.cookie(REFRESH_COOKIE)!;
+      const first = await client.post('/auth/refresh');
+      expect(first.status).toBe(200);
+      const tab = createClient(app.url, { origin: app.origin });
+      tab.setCookie(REFRESH_COOKIE, rt0);
+      const refused = await tab.post('/auth/refresh');
+      expectProblem(refused, 403, 'csrf_rejected', [rt0]);
+      expect(refused.setCookies).toEqual([]);
+      const again = await tab.post('/auth/refresh', { headers: { 'x-csrf-token': client.csrf! } });
+      expect(again.status, again.text).toBe(200);
+      expect(setCookieOf(again, REFRESH_COOKIE)!.value).toBe(setCookieOf(first, REFRESH_COOKIE)!.value);
     });
 
     it('bearer refresh (the token in the body) needs no CSRF token', async () => {

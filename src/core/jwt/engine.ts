@@ -5,7 +5,7 @@ import type { AuthResult, ClientInfo, SessionInfo } from '../types.js';
 import { loadKeyRing, type KeyRing } from '../tokens/keys.js';
 import { createAccessTokenSigner } from '../tokens/sign-access.js';
 import { createAccessTokenVerifier } from '../tokens/verify-access.js';
-import { createRefreshTokens, type ExchangeResult } from './refresh-tokens.js';
+import { createRefreshTokens, type AuthorizeExchange, type ExchangeResult } from './refresh-tokens.js';
 import type { RevocationPolicy } from './revocation-check.js';
 import { createEmailCache } from './email-cache.js';
 import { onceUntilSuccess } from '../once.js';
@@ -13,13 +13,17 @@ import { onceUntilSuccess } from '../once.js';
 /** What a refresh returns. */
 export type RefreshResult =
   | { ok: true; credentials: Extract<IssuedCredentials, { kind: 'jwt' }> }
-  | { ok: false; reason: 'invalid' | 'reused' | 'revoked' };
+  | { ok: false; reason: 'invalid' | 'reused' | 'revoked' | 'csrf_rejected' };
 
 /** The jwt postures' engine, plus what only they have. */
 export interface JwtEngine extends PostureEngine {
-  refresh(refreshToken: string): Promise<RefreshResult>;
-  /** Logs out by refresh token (the access token may already have expired). */
-  logoutByRefreshToken(refreshToken: string): Promise<void>;
+  /** `authorize` is asked, before a live token is exchanged, whether this request may (CSRF). */
+  refresh(refreshToken: string, authorize?: AuthorizeExchange): Promise<RefreshResult>;
+  /**
+   * Logs out by refresh token (the access token may already have expired). False when `authorize`
+   * refused the token's live family (nothing was revoked); true otherwise, whether or not it was live.
+   */
+  logoutByRefreshToken(refreshToken: string, authorize?: AuthorizeExchange): Promise<boolean>;
   /** The live family whose current or previous token this is, without rotating; null otherwise. */
   refreshFamily(refreshToken: string): Promise<StoredRefreshFamily | null>;
   jwks(): Promise<{ keys: object[] }>;
@@ -105,8 +109,8 @@ export function createJwtEngine(config: ResolvedConfig, revocation: RevocationPo
       };
     },
 
-    async refresh(refreshToken) {
-      const exchanged: ExchangeResult = await refreshTokens.exchange(refreshToken);
+    async refresh(refreshToken, authorize) {
+      const exchanged: ExchangeResult = await refreshTokens.exchange(refreshToken, authorize);
       if (!exchanged.ok) {
         // RFC 9700 §4.14.2: a replayed, rotated refresh token means theft; the whole family goes,
         // the newest token included.
@@ -126,9 +130,12 @@ export function createJwtEngine(config: ResolvedConfig, revocation: RevocationPo
       await revokeFamily({ id: principal.session.id, userId: principal.user.id });
     },
 
-    async logoutByRefreshToken(refreshToken) {
+    async logoutByRefreshToken(refreshToken, authorize) {
       const family = await refreshTokens.find(refreshToken);
-      if (family) await revokeFamily(family);
+      if (!family) return true;
+      if (authorize && !(await authorize(family))) return false;
+      await revokeFamily(family);
+      return true;
     },
 
     refreshFamily: (refreshToken) => refreshTokens.find(refreshToken),

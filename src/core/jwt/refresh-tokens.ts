@@ -22,7 +22,12 @@ export type ExchangeResult =
   /** Unknown, expired or malformed: nothing to revoke. */
   | { ok: false; reason: 'invalid' }
   /** A rotated token replayed after the grace window (RFC 9700 §4.14.2): the family must be revoked. */
-  | { ok: false; reason: 'reused'; family: StoredRefreshFamily };
+  | { ok: false; reason: 'reused'; family: StoredRefreshFamily }
+  /** A live token whose request `authorize` refused (a cookie refresh without its CSRF token): nothing rotated. */
+  | { ok: false; reason: 'csrf_rejected' };
+
+/** Decides, before a live family's token is exchanged, whether this request may do it. */
+export type AuthorizeExchange = (family: StoredRefreshFamily) => boolean | Promise<boolean>;
 
 /** Refresh-token families: issue, rotate with a grace window, detect reuse. */
 export interface RefreshTokens {
@@ -33,7 +38,7 @@ export interface RefreshTokens {
    * the same successor: exactly one request rotates in the store (rotate-if-current), the others
    * find the family already rotated within the grace window and get the same new token.
    */
-  exchange(token: string): Promise<ExchangeResult>;
+  exchange(token: string, authorize?: AuthorizeExchange): Promise<ExchangeResult>;
   /** The family a presented token belongs to, without rotating (logout by refresh token). */
   find(token: string): Promise<StoredRefreshFamily | null>;
 }
@@ -92,7 +97,7 @@ export function createRefreshTokens(config: ResolvedConfig): RefreshTokens {
       return { family, refreshToken };
     },
 
-    async exchange(token) {
+    async exchange(token, authorize) {
       if (!TOKEN_SHAPE.test(token)) return { ok: false, reason: 'invalid' };
       const familyId = familyIdOf(token);
       const now = clock.now();
@@ -110,13 +115,17 @@ export function createRefreshTokens(config: ResolvedConfig): RefreshTokens {
           return { ok: false, reason: 'invalid' };
         }
         const { family, match } = found;
+        const withinGrace = family.rotatedAt !== null && now - family.rotatedAt <= graceMs;
+        const wouldSucceed = match === 'current' || (withinGrace && family.currentHash === successorHash);
+        // Only a request that would get new tokens is asked for more than the token; a replay
+        // beyond the grace window is theft whoever sends it, and revokes below.
+        if (wouldSucceed && authorize && !(await authorize(family))) return { ok: false, reason: 'csrf_rejected' };
         if (match === 'current') {
           const rotated = await store.refresh.rotate(family.id, presentedHash, successorHash, now);
           if (rotated) return { ok: true, family: rotated, refreshToken: successor };
           continue; // another request rotated it first: look again, it is now the previous token
         }
         // The presented token was already rotated out.
-        const withinGrace = family.rotatedAt !== null && now - family.rotatedAt <= graceMs;
         if (withinGrace && family.currentHash === successorHash) {
           return { ok: true, family, refreshToken: successor };
         }

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { Tessera } from '../../core/tessera.js';
 import type { Principal } from '../../core/types.js';
-import { assertCsrfToken, presentedCredential, credentialCookieName, requirePrincipal, ResponseError, type GuardOptions } from '../auth.js';
+import { csrfRejected, presentedCredential, credentialCookieName, requirePrincipal, ResponseError, type GuardOptions } from '../auth.js';
 import { COOKIE_NAMES, parseCookies } from '../cookies.js';
 import { readJsonBody } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import { clearCredentialCookies, credentialCookies } from '../credentials-cookies.js';
-import { assertSameOrigin } from '../csrf.js';
+import { assertSameOrigin, presentedCsrfToken } from '../csrf.js';
 import { iso, json, jsonString, jsonStringArray, jsonText, noContent } from '../respond.js';
 import type { HttpRequest, Route } from '../types.js';
 import { TesseraError } from '../../core/errors.js';
@@ -102,12 +102,8 @@ export function authRoutes(tessera: Tessera, guard: GuardOptions, define: RouteD
         const refreshToken = parseCookies(request.headers.cookie).get(COOKIE_NAMES.refresh);
         if (!(err instanceof ResponseError) || config.mode === 'session' || !refreshToken) throw err;
         assertSameOrigin(request, guard.origins);
-        // Then authenticated by the refresh cookie, so the login's X-CSRF-Token is required too.
-        const session = await tessera.refreshSession(refreshToken);
-        if (session) {
-          await assertCsrfToken(tessera, request, session.sessionId);
-          await tessera.logoutByRefreshToken(refreshToken);
-        }
+        // Then authenticated by the refresh cookie, so a live login ends only with its X-CSRF-Token.
+        if (!(await tessera.logoutByRefreshToken(refreshToken, { csrfToken: presentedCsrfToken(request) }))) throw csrfRejected(tessera);
         return noContent(clearCredentialCookies(config));
       }
       await tessera.logout(principal);

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { Tessera } from '../../core/tessera.js';
 import { TesseraError } from '../../core/errors.js';
-import { assertCsrfToken, type GuardOptions } from '../auth.js';
+import { csrfRejected, type GuardOptions } from '../auth.js';
 import { readJsonBody } from '../body.js';
 import { COOKIE_NAMES, parseCookies } from '../cookies.js';
 import { clearCredentialCookies, credentialCookies } from '../credentials-cookies.js';
-import { assertSameOrigin } from '../csrf.js';
+import { assertSameOrigin, presentedCsrfToken } from '../csrf.js';
 import { problem } from '../problem.js';
 import { json } from '../respond.js';
 import type { Route } from '../types.js';
@@ -26,14 +26,11 @@ export function jwtRoutes(tessera: Tessera, guard: GuardOptions, define: RouteDe
       const token = body.refresh_token ?? parseCookies(request.headers.cookie).get(COOKIE_NAMES.refresh);
       // A client sending `Authorization: Bearer` is a bearer client even when it forgot the body's token.
       if (!token) return problem('unauthenticated', { detail: 'no refresh token', bearer: bearer || request.headers.authorization !== undefined, tokenPresented: false });
-      if (!bearer) {
-        // Authenticated by the refresh cookie: like every unsafe cookie request it carries the
-        // login's X-CSRF-Token, checked before anything rotates. A token that names no live login
-        // goes on to its refusal (401, and reuse detection for a rotated one) below.
-        const session = await tessera.refreshSession(token);
-        if (session) await assertCsrfToken(tessera, request, session.sessionId);
-      }
-      const result = await tessera.refresh(token);
+      // Authenticated by the refresh cookie, the request carries the login's X-CSRF-Token like every
+      // unsafe cookie request: checked against the live family before it rotates (a dead token gets
+      // its 401, a replayed rotated one its reuse detection, whatever the header says).
+      const result = await tessera.refresh(token, bearer ? {} : { csrfToken: presentedCsrfToken(request) });
+      if (!result.ok && result.reason === 'csrf_rejected') throw csrfRejected(tessera);
       if (!result.ok) {
         const response = problem('unauthenticated', {
           detail: result.reason === 'reused' ? 'refresh token reuse detected; this login was revoked' : 'the refresh token is not valid',

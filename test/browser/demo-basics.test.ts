@@ -102,7 +102,11 @@ describe('demo page basics in Chromium', () => {
     try {
       const demo = await openDemo(context, server);
       const { page } = demo;
+      // The signed-in view loads the posture last; reloading while that request is in flight would
+      // abort it (a requestfailed the page did not cause), so the reload waits for it to finish.
+      const postureLoaded = page.waitForEvent('requestfinished', (request) => new URL(request.url()).pathname === '/auth/posture');
       await submitCredentials(page, 'Sign up', 'reload@example.com');
+      await postureLoaded;
       const refreshes: Array<{ csrf: string | undefined; status: number }> = [];
       page.on('response', (response) => {
         if (new URL(response.url()).pathname === '/auth/refresh') refreshes.push({ csrf: response.request().headers()['x-csrf-token'], status: response.status() });

@@ -27,6 +27,7 @@ interface AuditJson {
 }
 
 const JWT_ONLY = [
+  'csrf.refresh-cookie',
   'logout.refresh-revoked',
   'logout-all.refresh-revoked',
   'refresh.rotation',
@@ -124,6 +125,7 @@ describe('tessera audit', () => {
         expect(rows.get(id)?.status, id).toBe('PASS');
       }
     }
+    if (mode !== 'session') expect(rows.get('csrf.refresh-cookie')!.detail).toBe("refresh cookie without X-CSRF-Token → 403 csrf_rejected; with the login's token → 200");
     // The window was measured, and within the claim.
     if (mode === 'jwt') expect(rows.get('logout.window')!.detail).toMatch(/refused .* after logout ≤ claimed 5 s/);
     else expect(rows.get('logout.window')!.detail).toMatch(/refused on the first request after logout/);
@@ -214,6 +216,7 @@ describe('tessera audit', () => {
     'csrf.wrong-token',
     'csrf.foreign-origin',
     'csrf.cross-site',
+    'csrf.refresh-cookie',
     'login-csrf.foreign-origin',
     'login-csrf.cross-site',
     'signup-csrf.foreign-origin',
@@ -247,6 +250,7 @@ describe('tessera audit', () => {
       expect(rows.get('jwt.payload-tampered')?.status).toBe('PASS');
       expect(rows.get('jwt.hs256-with-public-key')?.status).toBe('SKIP');
       expect(rows.get('refresh.rotation')?.status).toBe('PASS');
+      expect(rows.get('csrf.refresh-cookie')?.detail).toBe('POST /auth/refresh with the refresh cookie and no X-CSRF-Token was not refused: 200');
       expect(rows.get('logout.window')?.detail).toMatch(/still accepted .* after logout; the posture claims ≤ 0 ms/);
       expect(rows.get('posture.consistent')?.detail).toMatch(/window_ms is 0/);
     }

@@ -4,7 +4,7 @@
  * It never ships; nothing in the product can be made to behave like this.
  *
  * Its flaws: cookies without HttpOnly (and, in jwt mode, a refresh cookie on Path=/), tokens in
- * the cookie-login body, no CSRF check anywhere (login and signup included), a pre-login session
+ * the cookie-login body, no CSRF check anywhere (login, signup and the refresh cookie included), a pre-login session
  * cookie adopted at login, logout and logout-all that revoke nothing, `alg: none` accepted (any
  * case), refresh tokens that never die (a replay mints a new, different successor), and in jwt
  * mode a posture that claims `window_ms: 0` without any per-request lookup.
@@ -139,11 +139,19 @@ export async function startVulnerableServer(flavour: Flavour): Promise<Vulnerabl
       }
       if (key === 'POST /auth/refresh' && flavour === 'jwt') {
         const body = await readBody(req);
-        const userId = refreshTokens.get(String(body.refresh_token));
+        // The refresh cookie is enough: no CSRF token asked for.
+        const cookie = parseCookies(req.headers.cookie).get('__Secure-tessera_rt');
+        const userId = refreshTokens.get(String(body.refresh_token ?? cookie));
         if (!userId) return fail(res, 401, 'unauthenticated');
         // Never rotated out, never checked for reuse.
         const refresh = randomBytes(32).toString('base64url');
         refreshTokens.set(refresh, userId);
+        if (body.refresh_token === undefined) {
+          return send(res, 200, { csrf_token: 'unused', expires_in: ACCESS_TTL_S }, [
+            `__Host-tessera_at=${signJwt(userId)}; Path=/; Secure; SameSite=Lax`,
+            `__Secure-tessera_rt=${refresh}; Path=/; HttpOnly; Secure; SameSite=Strict`,
+          ]);
+        }
         return send(res, 200, { token_type: 'Bearer', access_token: signJwt(userId), refresh_token: refresh, expires_in: ACCESS_TTL_S });
       }
       const userId = authenticate(req);

@@ -59,6 +59,37 @@ export async function checkCsrf(ctx: AuditContext): Promise<void> {
   });
 }
 
+/** The refresh cookie of the jwt postures (API.md). */
+const REFRESH_COOKIE = '__Secure-tessera_rt';
+
+/**
+ * CSRF on the refresh cookie, jwt postures: once the access cookie has expired, `POST /auth/refresh`
+ * is authenticated by the refresh cookie alone, and a forged one must be refused (403) like any
+ * other cookie-authenticated POST, without burning the login: the genuine refresh (the login's
+ * token) then rotates it.
+ */
+export async function checkRefreshCsrf(ctx: AuditContext): Promise<void> {
+  if (!ctx.jwtMode) {
+    ctx.skip('csrf.refresh-cookie', 'session posture: no refresh cookie');
+    return;
+  }
+  await ctx.check('csrf.refresh-cookie', async () => {
+    const b = ctx.browser();
+    await ctx.cookieLogin(b);
+    if (!b.jar.has(REFRESH_COOKIE)) throw new CheckFailed(`the cookie login set no ${REFRESH_COOKIE} cookie`);
+    // As after the access token's expiry: only the refresh cookie is left.
+    b.jar.delete(ctx.credentialCookie);
+    const forged = await b.request('POST', '/auth/refresh', { csrf: false });
+    if (forged.status >= 500) throw new CheckFailed(`POST /auth/refresh with the refresh cookie and no X-CSRF-Token: server error ${forged.status}`);
+    if (forged.status !== 403) throw new CheckFailed(`POST /auth/refresh with the refresh cookie and no X-CSRF-Token was not refused: ${describe(forged)}`);
+    const genuine = await b.request('POST', '/auth/refresh', { csrf: true });
+    if (genuine.status !== 200) {
+      throw new CheckFailed(`refused without a token (${describe(forged)}), but the genuine refresh with the login's token fails too (${describe(genuine)})`);
+    }
+    return `refresh cookie without X-CSRF-Token → ${describe(forged)}; with the login's token → ${describe(genuine)}`;
+  });
+}
+
 /**
  * Login CSRF: a login (or signup) form posted from another site must be refused on Origin /
  * Fetch Metadata, before any credential is checked.

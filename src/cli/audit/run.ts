@@ -1,5 +1,5 @@
 import { checkCookies, checkFixation, COOKIE_CHECK_IDS } from './check-cookies.js';
-import { checkCsrf, checkLoginCsrf } from './check-csrf.js';
+import { checkCsrf, checkLoginCsrf, checkRefreshCsrf } from './check-csrf.js';
 import { ATTACK_IDS, checkJwtAttacks } from './check-jwt-attacks.js';
 import { checkPostureConsistent, checkPostureMatches, checkPostureServed } from './check-posture.js';
 import { checkRefresh } from './check-refresh.js';
@@ -19,6 +19,7 @@ export const CHECK_ORDER: readonly string[] = [
   'csrf.foreign-origin',
   'csrf.cross-site',
   'csrf.control',
+  'csrf.refresh-cookie',
   'login-csrf.foreign-origin',
   'login-csrf.cross-site',
   'signup-csrf.foreign-origin',
@@ -119,6 +120,7 @@ async function runChecks(ctx: AuditContext, createdUser: boolean): Promise<{ rea
   try {
     await checkCookies(ctx);
     await checkCsrf(ctx);
+    await checkRefreshCsrf(ctx);
     await checkLoginCsrf(ctx);
     await checkFixation(ctx);
     await checkRefresh(ctx);

@@ -109,11 +109,11 @@ export const FLOOR_ROUTES = [
     bounds: ['session/sqlite'],
   },
   {
-    id: 'redis-two-reads',
-    short: 'the two reads alone',
+    id: 'redis-revocation-script',
+    short: 'the check script alone',
     below: 'for any code doing those reads',
-    path: '/floor/redis-two-reads',
-    what: "SHA-256, then HMGET + HGET in one round trip: jwt-denylist's per-request check without the JWT",
+    path: '/floor/redis-revocation-script',
+    what: "SHA-256, then one script per event-loop turn reading, for each request, two fields of one hash and one of another (none of which exist, as for almost every request of the cell), answered as one JSON string: jwt-denylist's per-request check without the JWT",
     bounds: ['jwt-denylist/redis'],
   },
   {
@@ -224,6 +224,14 @@ export async function installFloorRoutes(app, { sqlitePath, redisUrl, spinUs, to
   const redis = new Redis(redisUrl, { enableAutoPipelining: true });
   // No fixed number of keys: the first argument says how many (one per lookup of the turn).
   redis.defineCommand('floorSessionsWithUsers', { lua: SESSIONS_WITH_USERS });
+  // jwt-denylist's check script itself (src/stores/redis/revocations.ts): for each check of the turn,
+  // two fields of the user's entry and one of the family's, answered as one JSON string.
+  const { CHECK_REVOCATIONS } = await load('stores/redis/revocations.js');
+  redis.defineCommand('floorRevocationChecks', { lua: CHECK_REVOCATIONS.lua });
+  const checksTurn = createBatcher(async (pairs) => {
+    const values = JSON.parse(await redis.floorRevocationChecks(pairs.length * 2, ...pairs.flat()));
+    return pairs.map((_, i) => values.slice(3 * i, 3 * i + 3));
+  });
   const sessionsTurn = createBatcher(async (sessionKeys) => JSON.parse(await redis.floorSessionsWithUsers(sessionKeys.length, ...sessionKeys, `${PREFIX}u:`)));
   // An answer of /auth/me's shape and length (ids, email, ISO dates as the route writes them).
   const meText = JSON.stringify({
@@ -265,10 +273,11 @@ export async function installFloorRoutes(app, { sqlitePath, redisUrl, spinUs, to
     if ((await readTurn(tokenHash(request))) === undefined) miss();
     return healthy();
   });
-  mount('/floor/redis-two-reads', async (request) => {
+  mount('/floor/redis-revocation-script', async (request) => {
     const hash = tokenHash(request);
     // No revocation entry exists, as for almost every request of the jwt-denylist cell.
-    await Promise.all([redis.hmget(`${PREFIX}r-user:${hash}`, 'notBefore', 'expiresAt'), redis.hget(`${PREFIX}r-family:${hash}`, 'expiresAt')]);
+    const [notBefore, userExpiresAt, familyExpiresAt] = await checksTurn([`${PREFIX}r-user:${hash}`, `${PREFIX}r-family:${hash}`]);
+    if (notBefore !== false || userExpiresAt !== false || familyExpiresAt !== false) miss();
     return healthy();
   });
   mount('/floor/redis-session-script', async (request) => {

@@ -953,6 +953,24 @@ reversed every round; a scratch script) read 0.94 / 1.04 / 0.90 / 0.68, 0.94 / 0
 from the other side: jwt-push 0.94 (pass), jwt EdDSA, on the same warm code path, 0.75 (rounds 0.94 /
 0.75 / 0.72).
 
+**Twelfth round: jwt-denylist's checks of one turn in one script.** The third round made the
+per-request check two native reads (HMGET + HGET, auto-pipelined), because one script per request cost
+Redis ten times those reads. What that left was the client's side: in-process, \`authenticate\` cost
+31–46 µs of CPU per call in jwt-denylist against 2–4 µs in jwt, almost all of it ioredis's work on two
+commands and two replies per request. A scratch script (ioredis, 100 checks in flight per turn,
+100,000 checks, three times each, old way and new way alternating) measured per check: two native
+reads 23–31 µs of the client's CPU and 2.4–2.7 µs of Redis's; one script per turn for all the checks
+of the turn (\`CHECK_REVOCATIONS\` in \`src/stores/redis/revocations.ts\`: for each pair of keys the same
+HMGET and HGET, answered as one JSON string, as the session lookup's script does since the tenth round)
+4.0–5.6 µs and 3.6–4.3 µs. The store now does that on a single server and Sentinel (Cluster keeps the
+two native reads: the entries live on different slots); each call still decodes its own three values,
+so an entry the store did not write fails that check only. Two A/B runs of the cell
+(\`BENCH_AB_DIST=.old-dist BENCH_PAIR_ROUNDS=8 BENCH_CELLS=jwt-denylist\`, eight rounds each, both builds'
+servers side by side): warm ratio median 0.89 and 0.99 for the new build against 0.77 and 0.78 for the
+old, the server's CPU per request beyond /healthz's 14.7 and 12.9 µs against 43.3 and 42.4 µs. The floor of
+the cell follows the code: \`/floor/redis-revocation-script\` (the same script over keys that do not
+exist) replaces the two bare reads.
+
 **Run-to-run spread.** On this shared machine a single cell moves by up to ±0.3 between runs of the same code
 path: session · SQLite warm measured 0.20 in the 17:44 full run, 0.41 in the 17:58 one, and 0.51 when that
 cell alone was re-run in between (\`BENCH_ONLY=postures BENCH_CELLS=session/sqlite\`); in the 0.20 run the server used
@@ -1011,7 +1029,7 @@ ${verdicts.map((v) => `| ${v.what}: ${v.target} | ${v.measured} | **${v.verdict}
 A floor is the reference server's own \`/healthz\` answered after only the work the posture cannot
 avoid (section 7 below: a bare primary-key read for session · SQLite, made as the session lookup makes it
 (the reads of one event-loop turn in one read transaction, answered together), the same one-round-trip Redis
-script for session · Redis, the same two Redis reads for jwt-denylist, /auth/me's answer without any
+script for session · Redis, the same batched Redis check script for jwt-denylist, /auth/me's answer without any
 authentication for jwt and jwt-push), measured the same way in the same run; for propagation, the same
 loop over the same hops (an HTTP request to B, one write-and-publish round trip to Redis, the delivery
 to A, A's polls) with none of Tessera's work on them, interleaved with Tessera's revocations on the same

@@ -160,14 +160,15 @@ describe('redis store', () => {
       expect(afterLookup).toMatch(/cmdstat_hmget:calls=2,/);
       expect(afterLookup).not.toMatch(/cmdstat_(eval|get|hget|hgetall):/);
 
-      // jwt-denylist's per-request check: two native reads of two fields and one, no script (an
-      // EVALSHA costs Redis ten times what these reads do).
+      // jwt-denylist's per-request check: one script (for the turn) reading two fields of the user's
+      // entry and one of the family's, never a whole record.
       await node.config('RESETSTAT');
       expect(await store.revocations.check(user.id, randomUUID(), T0)).toEqual({ userNotBefore: null, familyRevoked: false });
       const afterCheck = await node.info('commandstats');
+      expect(afterCheck).toMatch(/cmdstat_evalsha:calls=1,/);
       expect(afterCheck).toMatch(/cmdstat_hmget:calls=1,/);
       expect(afterCheck).toMatch(/cmdstat_hget:calls=1,/);
-      expect(afterCheck).not.toMatch(/cmdstat_(eval|evalsha|get|hgetall):/);
+      expect(afterCheck).not.toMatch(/cmdstat_(eval|get|hgetall):/);
 
       // jwt-push's revocation: index entry, entry and message in one command.
       await node.config('RESETSTAT');
@@ -263,6 +264,63 @@ describe('redis store', () => {
       expect(stats).toMatch(/cmdstat_evalsha:calls=2,/);
       expect(stats).not.toMatch(/cmdstat_(eval|hgetall):/);
       check(results);
+    } finally {
+      node.disconnect();
+      await store.close();
+    }
+  });
+
+  it('answers the revocation checks of one turn with one script on a single server, each call with its own answer and its own now', async () => {
+    const store = createRedisStore({ url: redis.url, keyPrefix: uniquePrefix() });
+    const node = inspector(redis);
+    try {
+      const revokedUser = randomUUID();
+      const revokedFamily = randomUUID();
+      await store.revocations.put(buildUserRevocation(revokedUser, T0 + 5, T0 + MINUTE));
+      await store.revocations.put(buildFamilyRevocation(randomUUID(), revokedFamily, T0 + MINUTE));
+      const calls: Array<[string, string, number, { userNotBefore: number | null; familyRevoked: boolean }]> = [];
+      for (let i = 0; i < 300; i++) calls.push([randomUUID(), randomUUID(), T0, { userNotBefore: null, familyRevoked: false }]);
+      calls.push(
+        [revokedUser, randomUUID(), T0, { userNotBefore: T0 + 5, familyRevoked: false }],
+        // The same entries at another call's now: expired there.
+        [revokedUser, randomUUID(), T0 + MINUTE, { userNotBefore: null, familyRevoked: false }],
+        [randomUUID(), revokedFamily, T0, { userNotBefore: null, familyRevoked: true }],
+        [randomUUID(), revokedFamily, T0 + MINUTE, { userNotBefore: null, familyRevoked: false }],
+        [revokedUser, revokedFamily, T0 + MINUTE - 1, { userNotBefore: T0 + 5, familyRevoked: true }],
+      );
+      await node.config('RESETSTAT');
+      const results = await Promise.all(calls.map(([userId, familyId, now]) => store.revocations.check(userId, familyId, now)));
+      // 305 checks in one turn: two scripts (at most 256 checks each), not 610 native reads.
+      const stats = await node.info('commandstats');
+      expect(stats).toMatch(/cmdstat_evalsha:calls=2,/);
+      expect(stats).toMatch(/cmdstat_hmget:calls=305,/);
+      expect(stats).toMatch(/cmdstat_hget:calls=305,/);
+      expect(results).toEqual(calls.map(([, , , expected]) => expected));
+    } finally {
+      node.disconnect();
+      await store.close();
+    }
+  });
+
+  it('fails only the revocation check whose entry it did not write, closed, not the others of its turn', async () => {
+    const prefix = uniquePrefix();
+    const store = createRedisStore({ url: redis.url, keyPrefix: prefix });
+    const node = inspector(redis);
+    try {
+      const user = randomUUID();
+      const family = randomUUID();
+      await node.hset(`${prefix}{u:${user}}:revoked`, 'notBefore', 'soon', 'expiresAt', String(T0 + MINUTE));
+      await node.hset(`${prefix}revoked-family:${family}`, 'expiresAt', 'later');
+      const [brokenUser, brokenFamily, fine] = await Promise.allSettled([
+        store.revocations.check(user, randomUUID(), T0),
+        store.revocations.check(randomUUID(), family, T0),
+        store.revocations.check(randomUUID(), randomUUID(), T0),
+      ]);
+      for (const broken of [brokenUser, brokenFamily]) {
+        expect(broken).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('corrupt record') } });
+        expect(broken.status === 'rejected' && broken.reason instanceof StoreError).toBe(true);
+      }
+      expect(fine).toEqual({ status: 'fulfilled', value: { userNotBefore: null, familyRevoked: false } });
     } finally {
       node.disconnect();
       await store.close();

@@ -12,6 +12,22 @@ export interface Script {
   readonly sha: string;
 }
 
+/**
+ * A script's answer given as one JSON string (ioredis parses a nested reply a value at a time) as
+ * the array it encodes, which must hold `length` values; anything else is not a reply this store's
+ * scripts give. @throws CorruptRecordError
+ */
+export function jsonArrayReply(reply: unknown, length: number): unknown[] {
+  let values: unknown;
+  try {
+    values = typeof reply === 'string' ? JSON.parse(reply) : undefined;
+  } catch {
+    values = undefined;
+  }
+  if (!Array.isArray(values) || values.length !== length) throw new CorruptRecordError('reply');
+  return values;
+}
+
 /** Defines a script. Every script receives all its keys in KEYS, and all of them hash to one slot. */
 export function defineScript(lua: string): Script {
   return { lua, sha: createHash('sha1').update(lua).digest('hex') };

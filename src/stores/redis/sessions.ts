@@ -1,6 +1,6 @@
 import { StoreError } from '../../core/errors.js';
 import type { ActiveSession, SessionStore, SessionWithUser } from '../types.js';
-import { CorruptRecordError, defineScript, ttlMs, type RedisContext } from './context.js';
+import { CorruptRecordError, defineScript, jsonArrayReply, ttlMs, type RedisContext } from './context.js';
 import {
   ACTIVE_SESSION_FIELDS,
   ACTIVE_USER_FIELDS,
@@ -124,7 +124,7 @@ export function createRedisSessionStore(context: RedisContext): SessionStore {
   }
 
   // The lookups of one turn, one script (single server or Sentinel): one entry per session key.
-  const lookup = createBatcher<string, unknown>(async (sessionKeys) => entriesOf(await evaluate(GET_SESSIONS_WITH_USERS, sessionKeys, keys.userKeyParts), sessionKeys.length));
+  const lookup = createBatcher<string, unknown>(async (sessionKeys) => jsonArrayReply(await evaluate(GET_SESSIONS_WITH_USERS, sessionKeys, keys.userKeyParts), sessionKeys.length));
 
   return {
     create: (session) =>
@@ -258,17 +258,6 @@ export async function sweepSessions(context: RedisContext, now: number, max: num
   return { processed: due.length, deleted };
 }
 
-/** GET_SESSIONS_WITH_USERS's JSON answer as its entries, one per key; anything else is not a reply this store's script gives. */
-function entriesOf(reply: unknown, count: number): unknown[] {
-  let entries: unknown;
-  try {
-    entries = typeof reply === 'string' ? JSON.parse(reply) : undefined;
-  } catch {
-    entries = undefined;
-  }
-  if (!Array.isArray(entries) || entries.length !== count) throw new CorruptRecordError('reply');
-  return entries;
-}
 
 /**
  * One entry of the script's answer: the `[session values, user values]` pair. cjson writes the empty

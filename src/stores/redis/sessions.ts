@@ -258,7 +258,6 @@ export async function sweepSessions(context: RedisContext, now: number, max: num
   return { processed: due.length, deleted };
 }
 
-
 /**
  * One entry of the script's answer: the `[session values, user values]` pair. cjson writes the empty
  * table (the user of a session without a userId) as `{}`: an empty list, as the other branch answers

@@ -110,10 +110,14 @@ export function createTessera(options: TesseraOptions): Tessera {
   const getCsrfKey = onceUntilSuccess(async () =>
     Buffer.from(await store.secrets.getOrCreate(CSRF_SECRET_NAME, randomToken(32)), 'base64url'),
   );
+  /** The CSRF token bound to a session: HMAC of its id under the per-deployment key. */
+  async function csrfToken(sessionId: string): Promise<string> {
+    return hmac(await getCsrfKey(), `csrf:${sessionId}`);
+  }
   /** Constant-time check of a presented CSRF token against the session's. */
   async function verifyCsrf(sessionId: string, presented: string): Promise<boolean> {
     if (presented.length === 0 || presented.length > 128) return false;
-    return safeEqual(hmac(await getCsrfKey(), `csrf:${sessionId}`), presented);
+    return safeEqual(await csrfToken(sessionId), presented);
   }
   /** The refresh-token operations' CSRF check: none for a bearer token, the login's token for a cookie. */
   const csrfCheck = ({ csrfToken }: RefreshTokenOptions) =>
@@ -199,10 +203,7 @@ export function createTessera(options: TesseraOptions): Tessera {
 
     listSessions: (userId, currentSessionId) => engine.list(userId, currentSessionId),
 
-    async csrfToken(sessionId) {
-      return hmac(await getCsrfKey(), `csrf:${sessionId}`);
-    },
-
+    csrfToken,
     verifyCsrf,
 
     async listUsers(opts = {}) {

@@ -83,9 +83,11 @@ return cjson.encode(out)
 /** The three values a check reads: the user entry's notBefore and expiresAt, the family entry's expiresAt. */
 type CheckValues = [notBefore: unknown, userExpiresAt: unknown, familyExpiresAt: unknown];
 
+/** A read value that exists: ioredis answers null for an absent field, the script's JSON false. */
+const present = (value: unknown): boolean => value !== null && value !== false && value !== undefined;
+
 /** A check's answer from its three values (null or false where absent); a value this store did not write is a CorruptRecordError. */
 function checkResult([notBefore, userExpiresAt, familyExpiresAt]: CheckValues, now: number): { userNotBefore: number | null; familyRevoked: boolean } {
-  const present = (value: unknown) => value !== null && value !== false && value !== undefined;
   const userLive = present(notBefore) && present(userExpiresAt) && parseTime(userExpiresAt, 'revocation') > now;
   return {
     userNotBefore: userLive ? parseTime(notBefore, 'revocation') : null,

@@ -28,6 +28,21 @@ export function jsonArrayReply(reply: unknown, length: number): unknown[] {
   return values;
 }
 
+/**
+ * `decode`, with its failure turned into `operation`'s StoreError. A batched read runs its batch as
+ * one operation (`run`: deadline, connection wait, StoreError) and each call then decodes its own
+ * answer outside it, so a record this store did not write fails that call only, and fails closed.
+ */
+export function decoding<V, R>(operation: string, decode: (value: V, now: number) => R): (value: V, now: number) => R {
+  return (value, now) => {
+    try {
+      return decode(value, now);
+    } catch (error) {
+      throw toStoreError(operation, error);
+    }
+  };
+}
+
 /** Defines a script. Every script receives all its keys in KEYS, and all of them hash to one slot. */
 export function defineScript(lua: string): Script {
   return { lua, sha: createHash('sha1').update(lua).digest('hex') };

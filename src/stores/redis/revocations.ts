@@ -1,6 +1,6 @@
 import type { Feed, Revocation, RevocationStore } from '../types.js';
 import { encodeFeedMessage } from '../feed-message.js';
-import { CorruptRecordError, defineScript, jsonArrayReply, type RedisContext } from './context.js';
+import { CorruptRecordError, decoding, defineScript, jsonArrayReply, type RedisContext } from './context.js';
 import { decodeRevocation, isEmpty, parseTime } from './records.js';
 import { compareText } from '../common.js';
 import { createBatcher } from '../batch.js';
@@ -114,10 +114,12 @@ function tripleOf(reply: unknown, count: number): CheckValues[] {
 export function createRedisRevocationStore(context: RedisContext, feed: Pick<Feed, 'publish'>): RevocationStore {
   const { client, keys, run, evaluate, isCluster } = context;
 
-  // The checks of one turn, one script: two keys per check.
-  const checkBatch = createBatcher<[string, string], CheckValues>(async (pairs) =>
-    tripleOf(await evaluate(CHECK_REVOCATIONS, pairs.flat(), []), pairs.length),
+  // The checks of one turn, one script: two keys per check. The batch is one store operation; each
+  // call decodes its own values.
+  const checkBatch = createBatcher<[string, string], CheckValues>((pairs) =>
+    run('revocations.check', async () => tripleOf(await evaluate(CHECK_REVOCATIONS, pairs.flat(), []), pairs.length)),
   );
+  const decodeCheck = decoding('revocations.check', checkResult);
 
   return {
     put: (revocation, options) =>
@@ -149,19 +151,17 @@ export function createRedisRevocationStore(context: RedisContext, feed: Pick<Fee
       }),
 
     check: (userId, familyId, now) =>
-      run('revocations.check', async () => {
-        const userKey = keys.userRevocation(userId);
-        const familyKey = keys.familyRevocation(familyId);
-        // Each call decodes its own values: an entry the store did not write fails that check only.
-        if (!isCluster) return checkResult(await checkBatch([userKey, familyKey]), now);
-        // Cluster: the two entries live on different slots, out of one script's reach; two native
-        // reads in one round trip (auto-pipelining sends them together).
-        const [[notBefore, userExpiresAt], familyExpiresAt] = await Promise.all([
-          client.hmget(userKey, 'notBefore', 'expiresAt'),
-          client.hget(familyKey, 'expiresAt'),
-        ]);
-        return checkResult([notBefore, userExpiresAt, familyExpiresAt], now);
-      }),
+      !isCluster
+        ? checkBatch([keys.userRevocation(userId), keys.familyRevocation(familyId)]).then((values) => decodeCheck(values, now))
+        : run('revocations.check', async () => {
+            // Cluster: the two entries live on different slots, out of one script's reach; two native
+            // reads in one round trip (auto-pipelining sends them together).
+            const [[notBefore, userExpiresAt], familyExpiresAt] = await Promise.all([
+              client.hmget(keys.userRevocation(userId), 'notBefore', 'expiresAt'),
+              client.hget(keys.familyRevocation(familyId), 'expiresAt'),
+            ]);
+            return checkResult([notBefore, userExpiresAt, familyExpiresAt], now);
+          }),
 
     listActive: (now) =>
       run('revocations.listActive', async () => {

@@ -1,6 +1,6 @@
 import { StoreError } from '../../core/errors.js';
 import type { ActiveSession, SessionStore, SessionWithUser } from '../types.js';
-import { CorruptRecordError, defineScript, jsonArrayReply, ttlMs, type RedisContext } from './context.js';
+import { CorruptRecordError, decoding, defineScript, jsonArrayReply, ttlMs, type RedisContext } from './context.js';
 import {
   ACTIVE_SESSION_FIELDS,
   ACTIVE_USER_FIELDS,
@@ -123,8 +123,17 @@ export function createRedisSessionStore(context: RedisContext): SessionStore {
     return user.id === session.userId ? { session, user } : null;
   }
 
-  // The lookups of one turn, one script (single server or Sentinel): one entry per session key.
-  const lookup = createBatcher<string, unknown>(async (sessionKeys) => jsonArrayReply(await evaluate(GET_SESSIONS_WITH_USERS, sessionKeys, keys.userKeyParts), sessionKeys.length));
+  // The lookups of one turn, one script (single server or Sentinel): one entry per session key. The
+  // batch is one store operation, as the SQL stores' are; each call decodes its own entry.
+  const lookup = createBatcher<string, unknown>((sessionKeys) =>
+    run('sessions.getWithUser', async () => jsonArrayReply(await evaluate(GET_SESSIONS_WITH_USERS, sessionKeys, keys.userKeyParts), sessionKeys.length)),
+  );
+  const decodeEntry = decoding('sessions.getWithUser', (entry: unknown, now: number): SessionWithUser | null => {
+    if (entry === false) return null;
+    const [sessionValues, userValues] = pairOf(entry);
+    const session = liveSession(sessionValues, now);
+    return session === null ? null : withUser(session, userValues);
+  });
 
   return {
     create: (session) =>
@@ -151,18 +160,13 @@ export function createRedisSessionStore(context: RedisContext): SessionStore {
       }),
 
     getWithUser: (tokenHash, now) =>
-      run('sessions.getWithUser', async () => {
-        if (!isCluster) {
-          // Each call decodes its own entry: a record the store did not write fails that lookup only.
-          const entry = await lookup(keys.session(tokenHash));
-          if (entry === false) return null;
-          const [sessionValues, userValues] = pairOf(entry);
-          const session = liveSession(sessionValues, now);
-          return session === null ? null : withUser(session, userValues);
-        }
-        const session = liveSession(await client.hmget(keys.session(tokenHash), ...ACTIVE_SESSION_FIELDS), now);
-        return session === null ? null : withUser(session, await client.hmget(keys.user(session.userId), ...ACTIVE_USER_FIELDS));
-      }),
+      !isCluster
+        ? lookup(keys.session(tokenHash)).then((entry) => decodeEntry(entry, now))
+        : run('sessions.getWithUser', async () => {
+            // Cluster: the session, then its user (a script may not reach the user's slot).
+            const session = liveSession(await client.hmget(keys.session(tokenHash), ...ACTIVE_SESSION_FIELDS), now);
+            return session === null ? null : withUser(session, await client.hmget(keys.user(session.userId), ...ACTIVE_USER_FIELDS));
+          }),
 
     touch: (tokenHash, lastSeenAt, idleExpiresAt) =>
       run('sessions.touch', async () => {

@@ -12,8 +12,11 @@ import type {
 
 /** What the instrumenting wrapper reports; implemented by the server's metrics. */
 export interface StoreObserver {
-  /** One store call: its operation (`sessions.getWithUser`), duration in seconds, and whether it threw. */
-  call(op: string, seconds: number, failed: boolean): void;
+  /**
+   * The recorder of one operation's calls (`sessions.getWithUser`), asked for once per operation
+   * when the store is wrapped: each call reports its duration in seconds and whether it threw.
+   */
+  operation(op: string): (seconds: number, failed: boolean) => void;
   /** Sessions (session posture) or refresh families (jwt postures) created by this instance. */
   sessionsCreated(count: number): void;
   /** Sessions or refresh families this instance deleted (logout, revoke, disable). */
@@ -67,17 +70,18 @@ function sessionDelta(op: string, result: unknown): number {
   }
 }
 
-function timed(op: string, call: (...args: unknown[]) => Promise<unknown>, observer: StoreObserver): Method {
+function timed(op: string, call: (args: unknown[]) => Promise<unknown>, observer: StoreObserver): Method {
+  const record = observer.operation(op);
   return async (...args: unknown[]) => {
     const start = performance.now();
     let result: unknown;
     try {
-      result = await call(...args);
+      result = await call(args);
     } catch (err) {
-      observer.call(op, (performance.now() - start) / 1000, true);
+      record((performance.now() - start) / 1000, true);
       throw err;
     }
-    observer.call(op, (performance.now() - start) / 1000, false);
+    record((performance.now() - start) / 1000, false);
     const delta = sessionDelta(op, result);
     if (delta > 0) observer.sessionsCreated(delta);
     else if (delta < 0) observer.sessionsEnded(-delta);
@@ -94,7 +98,7 @@ function wrapPart<T extends object>(name: string, get: () => T, ops: Methods<T>,
   for (const method of Object.keys(ops)) {
     wrapped[method] = timed(
       `${name}.${method}`,
-      (...args) => {
+      (args) => {
         const part = get() as Record<string, (...a: unknown[]) => Promise<unknown>>;
         return part[method]!.apply(part, args);
       },
@@ -123,7 +127,7 @@ export function instrumentStore(store: Store, observer: StoreObserver): Store {
     secrets: wrapPart('secrets', () => store.secrets, SECRET_OPS, observer),
     feed: wrapPart('feed', () => store.feed, FEED_OPS, observer),
     ping: timed('ping', () => store.ping(), observer) as Store['ping'],
-    sweep: timed('sweep', (now, limit) => store.sweep(now as number, limit as number | undefined), observer) as Store['sweep'],
+    sweep: timed('sweep', ([now, limit]) => store.sweep(now as number, limit as number | undefined), observer) as Store['sweep'],
     close: () => store.close(),
   };
   return Object.freeze(wrapped);

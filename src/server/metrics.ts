@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import { createSeriesHistogram } from './histogram.js';
+import { createSeriesHistogram, type HistogramSeries } from './histogram.js';
 import type { Mode } from '../core/config.js';
 import type { Tessera } from '../core/tessera.js';
 import { AUTH_DECISIONS, observeAuthDecisions, type AuthDecision } from '../http/auth-decisions.js';
@@ -185,9 +185,13 @@ export function createServerMetrics(options: { mode: Mode; store: string }): Ser
       clientErrors.inc({ reason });
     },
     storeObserver: {
-      call(op, seconds, failed) {
-        storeCalls.series({ op }).observe(seconds);
-        if (failed) storeErrors.inc({ op });
+      operation(op) {
+        // Resolved at the first call, so the exposition lists only the operations that ran.
+        let calls: HistogramSeries | undefined;
+        return (seconds, failed) => {
+          (calls ??= storeCalls.series({ op })).observe(seconds);
+          if (failed) storeErrors.inc({ op });
+        };
       },
       sessionsCreated(count) {
         created.inc(count);

@@ -156,11 +156,17 @@ export interface PutRevocationOptions {
   publish?: boolean;
 }
 
+/** What a revocation check answers as of its `now`: the user's not-before (ms), if any, and whether the family is revoked. */
+export interface RevocationCheck {
+  userNotBefore: number | null;
+  familyRevoked: boolean;
+}
+
 export interface RevocationStore {
   /** Records a revocation. For `user` entries a later `notBefore` replaces an earlier one, never the reverse. */
   put(revocation: Revocation, options?: PutRevocationOptions): Promise<void>;
   /** The user's not-before (ms) and whether the family is revoked, both as of `now`. */
-  check(userId: string, familyId: string, now: number): Promise<{ userNotBefore: number | null; familyRevoked: boolean }>;
+  check(userId: string, familyId: string, now: number): Promise<RevocationCheck>;
   /** Every unexpired revocation; used by jwt-push to (re)load its memory. */
   listActive(now: number): Promise<Revocation[]>;
 }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import type { ActiveSession, ActiveUser, Revocation, SessionWithUser, Store, StoredRefreshFamily, StoredSession, StoredSigningKey, StoredUser } from '../../src/stores/types.js';
+import type { ActiveSession, ActiveUser, Revocation, RevocationCheck, SessionWithUser, Store, StoredRefreshFamily, StoredSession, StoredSigningKey, StoredUser } from '../../src/stores/types.js';
 
 /** The fixed base time of every store test; tests pass explicit `now`s relative to it. */
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -134,4 +134,27 @@ export async function seedOneTurnOfLookups(store: Store): Promise<{
       expect(results.slice(301)).toStrictEqual([null, answer(idling), null, null]);
     },
   };
+}
+
+/**
+ * One event-loop turn of revocation checks for the stores that batch them (Redis, PostgreSQL): 300
+ * checks of nothing (more than one batch holds), then a user entry and a family entry each checked
+ * at a `now` where it is live and at one where it has expired, and both at once. Returns the calls
+ * with the answer each must get, at its own `now`.
+ */
+export async function seedOneTurnOfChecks(store: Store): Promise<Array<[userId: string, familyId: string, now: number, expected: RevocationCheck]>> {
+  const revokedUser = randomUUID();
+  const revokedFamily = randomUUID();
+  await store.revocations.put(buildUserRevocation(revokedUser, T0 + 5, T0 + MINUTE));
+  await store.revocations.put(buildFamilyRevocation(randomUUID(), revokedFamily, T0 + MINUTE));
+  const none: RevocationCheck = { userNotBefore: null, familyRevoked: false };
+  return [
+    ...Array.from({ length: 300 }, (): [string, string, number, RevocationCheck] => [randomUUID(), randomUUID(), T0, none]),
+    [revokedUser, randomUUID(), T0, { userNotBefore: T0 + 5, familyRevoked: false }],
+    // The same entries at another call's now: expired there.
+    [revokedUser, randomUUID(), T0 + MINUTE, none],
+    [randomUUID(), revokedFamily, T0, { userNotBefore: null, familyRevoked: true }],
+    [randomUUID(), revokedFamily, T0 + MINUTE, none],
+    [revokedUser, revokedFamily, T0 + MINUTE - 1, { userNotBefore: T0 + 5, familyRevoked: true }],
+  ];
 }

@@ -6,7 +6,7 @@ import { createPostgresStore, type PostgresStoreOptions } from '../../src/stores
 import { MIGRATIONS } from '../../src/stores/postgres/migrations.js';
 import type { FeedMessage, Store } from '../../src/stores/types.js';
 import { startPostgres, type PostgresService } from '../services/postgres.js';
-import { buildFamily, buildFamilyRevocation, buildSession, buildUser, buildUserRevocation, DAY, MINUTE, randomHash, seedOneTurnOfLookups, T0 } from './builders.js';
+import { buildFamily, buildFamilyRevocation, buildSession, buildUser, buildUserRevocation, DAY, MINUTE, randomHash, seedOneTurnOfChecks, seedOneTurnOfLookups, T0 } from './builders.js';
 import { runStoreConformance } from './conformance.js';
 
 /** A schema of its own for every store, so no two tests share state. */
@@ -186,6 +186,53 @@ describe('postgres store', () => {
       const failed = await Promise.allSettled([store.sessions.getWithUser(live[0]!.tokenHash, T0), store.sessions.getWithUser(live[1]!.tokenHash, T0)]);
       expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
       expect(failed.every((r) => r.status === 'rejected' && r.reason instanceof StoreError)).toBe(true);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('answers the revocation checks of one turn with one statement, each call with its own answer and its own now', async () => {
+    const pool = new pg.Pool({ connectionString: service.url, max: 4, connectionTimeoutMillis: 1000 });
+    pool.on('error', () => undefined);
+    try {
+      const store = await createPostgresStore({ pool, schema: uniqueSchema() });
+      const calls = await seedOneTurnOfChecks(store);
+      const checks: unknown[] = [];
+      const query = pool.query.bind(pool);
+      pool.query = ((config: unknown, ...rest: unknown[]) => {
+        if (typeof config === 'object' && config !== null && String((config as { text?: unknown }).text).includes('revocations WHERE key = ANY')) checks.push(config);
+        return (query as (...args: unknown[]) => unknown)(config, ...rest);
+      }) as typeof pool.query;
+
+      const results = await Promise.all(calls.map(([userId, familyId, now]) => store.revocations.check(userId, familyId, now)));
+      // 305 checks in one turn: two statements (at most 256 checks each), not 305.
+      expect(checks).toHaveLength(2);
+      expect(results).toEqual(calls.map(([, , , expected]) => expected));
+
+      // A failing batch fails each of its calls with StoreError.
+      await store.close();
+      const failed = await Promise.allSettled([store.revocations.check('a', 'b', T0), store.revocations.check('c', 'd', T0)]);
+      expect(failed.every((r) => r.status === 'rejected' && r.reason instanceof StoreError)).toBe(true);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('fails only the revocation check whose entry it did not write, closed, not the others of its turn', async () => {
+    const pool = new pg.Pool({ connectionString: service.url, max: 2, connectionTimeoutMillis: 1000 });
+    pool.on('error', () => undefined);
+    const schema = uniqueSchema();
+    try {
+      const store = await createPostgresStore({ pool, schema });
+      const [broken, fine] = [randomUUID(), randomUUID()];
+      await store.revocations.put(buildUserRevocation(broken, T0 + 5, T0 + MINUTE));
+      // A user entry without its not-before: no longer a bound this store can apply, so not a pass.
+      await pool.query(`UPDATE ${schema}.revocations SET not_before = NULL WHERE key = $1`, [`u:${broken}`]);
+      const [failed, answered] = await Promise.allSettled([store.revocations.check(broken, randomUUID(), T0), store.revocations.check(fine, randomUUID(), T0)]);
+      expect(failed).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('corrupt record') } });
+      expect(failed.status === 'rejected' && failed.reason instanceof StoreError).toBe(true);
+      expect(answered).toEqual({ status: 'fulfilled', value: { userNotBefore: null, familyRevoked: false } });
+      await store.close();
     } finally {
       await pool.end();
     }

@@ -6,7 +6,7 @@ import { createRedisStore } from '../../src/stores/redis/index.js';
 import type { FeedMessage, Store, StoredSession, StoredUser } from '../../src/stores/types.js';
 import { startRedis, type RedisService } from '../services/redis.js';
 import {
-  buildFamily, buildFamilyRevocation, buildKey, buildSession, buildUser, buildUserRevocation, HOUR, MINUTE, randomHash, seedOneTurnOfLookups, T0,
+  buildFamily, buildFamilyRevocation, buildKey, buildSession, buildUser, buildUserRevocation, HOUR, MINUTE, randomHash, seedOneTurnOfChecks, seedOneTurnOfLookups, T0,
 } from './builders.js';
 import { runStoreConformance } from './conformance.js';
 
@@ -274,20 +274,7 @@ describe('redis store', () => {
     const store = createRedisStore({ url: redis.url, keyPrefix: uniquePrefix() });
     const node = inspector(redis);
     try {
-      const revokedUser = randomUUID();
-      const revokedFamily = randomUUID();
-      await store.revocations.put(buildUserRevocation(revokedUser, T0 + 5, T0 + MINUTE));
-      await store.revocations.put(buildFamilyRevocation(randomUUID(), revokedFamily, T0 + MINUTE));
-      const calls: Array<[string, string, number, { userNotBefore: number | null; familyRevoked: boolean }]> = [];
-      for (let i = 0; i < 300; i++) calls.push([randomUUID(), randomUUID(), T0, { userNotBefore: null, familyRevoked: false }]);
-      calls.push(
-        [revokedUser, randomUUID(), T0, { userNotBefore: T0 + 5, familyRevoked: false }],
-        // The same entries at another call's now: expired there.
-        [revokedUser, randomUUID(), T0 + MINUTE, { userNotBefore: null, familyRevoked: false }],
-        [randomUUID(), revokedFamily, T0, { userNotBefore: null, familyRevoked: true }],
-        [randomUUID(), revokedFamily, T0 + MINUTE, { userNotBefore: null, familyRevoked: false }],
-        [revokedUser, revokedFamily, T0 + MINUTE - 1, { userNotBefore: T0 + 5, familyRevoked: true }],
-      );
+      const calls = await seedOneTurnOfChecks(store);
       await node.config('RESETSTAT');
       const results = await Promise.all(calls.map(([userId, familyId, now]) => store.revocations.check(userId, familyId, now)));
       // 305 checks in one turn: two scripts (at most 256 checks each), not 610 native reads.

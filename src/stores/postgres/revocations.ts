@@ -1,7 +1,12 @@
-import type { RevocationStore } from '../types.js';
+import type { RevocationCheck, RevocationStore } from '../types.js';
 import { encodeFeedMessage } from '../feed-message.js';
 import { REVOCATION_COLUMNS, toRevocation } from './rows.js';
 import { all, statement, type Run } from './run.js';
+import { createBatcher } from '../batch.js';
+import { StoreError } from '../../core/errors.js';
+
+/** A row of the per-request check: key, kind, not_before (user entries), expires_at. */
+type CheckRow = [key: string, kind: string, notBefore: number | null, expiresAt: number];
 
 /** The PostgreSQL revocation store; keys are `u:<userId>` and `f:<familyId>`, as in every store. */
 export function createPostgresRevocationStore(schema: string, run: Run, feed: { channel: string }): RevocationStore {
@@ -22,11 +27,33 @@ export function createPostgresRevocationStore(schema: string, run: Run, feed: { 
   const andNotify = (upsert: string) => statement(`WITH put AS (${upsert} RETURNING 1) SELECT pg_notify($6, $7) FROM put`);
   const putUserAndNotify = andNotify(putUser.text);
   const putFamilyAndNotify = andNotify(putFamily.text);
-  const check = statement(
-    `SELECT
-       (SELECT not_before FROM ${schema}.revocations WHERE key = $1 AND kind = 'user' AND expires_at > $3) AS user_not_before,
-       EXISTS (SELECT 1 FROM ${schema}.revocations WHERE key = $2 AND kind = 'family' AND expires_at > $3) AS family_revoked`,
-  );
+  // jwt-denylist's per-request check, for every check of one event-loop turn at once
+  // (`createBatcher`), as the session lookups are: the entries among the turn's keys that are live at
+  // the earliest `now` of the batch come back; each call then applies its own `now`.
+  const selectLive = statement(`SELECT key, kind, not_before, expires_at FROM ${schema}.revocations WHERE key = ANY($1::text[]) AND expires_at > $2`, {
+    rowMode: 'array',
+  });
+  type Call = { userKey: string; familyKey: string; now: number };
+  const lookup = createBatcher<Call, [CheckRow | undefined, CheckRow | undefined]>(async (calls) => {
+    const keys = [...new Set(calls.flatMap((c) => [c.userKey, c.familyKey]))];
+    const earliest = Math.min(...calls.map((c) => c.now));
+    const rows = await run('revocations.check', selectLive, [keys, earliest], (result) => {
+      const byKey = new Map<string, CheckRow>();
+      for (const row of result.rows as unknown as CheckRow[]) byKey.set(row[0], row);
+      return byKey;
+    });
+    return calls.map((c): [CheckRow | undefined, CheckRow | undefined] => [rows.get(c.userKey), rows.get(c.familyKey)]);
+  });
+  // Each call decodes its own rows, at its own `now`: an entry the store did not write (a user entry
+  // without its not-before) fails that check only, and fails closed.
+  const decode = ([user, family]: [CheckRow | undefined, CheckRow | undefined], now: number): RevocationCheck => {
+    const userLive = user !== undefined && user[1] === 'user' && user[3] > now;
+    if (userLive && typeof user[2] !== 'number') throw new StoreError('postgres store: revocations.check failed (corrupt record)');
+    return {
+      userNotBefore: userLive ? (user[2] as number) : null,
+      familyRevoked: family !== undefined && family[1] === 'family' && family[3] > now,
+    };
+  };
   const selectActive = statement(`SELECT ${REVOCATION_COLUMNS} FROM ${schema}.revocations WHERE expires_at > $1 ORDER BY created_at, key`);
 
   return {
@@ -42,16 +69,7 @@ export function createPostgresRevocationStore(schema: string, run: Run, feed: { 
       return run('revocations.put', revocation.kind === 'user' ? putUser : putFamily, values, () => undefined);
     },
 
-    check: (userId, familyId, now) =>
-      run(
-        'revocations.check',
-        check,
-        [`u:${userId}`, `f:${familyId}`, now],
-        ({ rows: [row] }: { rows: Array<{ user_not_before: number | null; family_revoked: boolean }> }) => ({
-          userNotBefore: row?.user_not_before ?? null,
-          familyRevoked: row?.family_revoked === true,
-        }),
-      ),
+    check: (userId, familyId, now) => lookup({ userKey: `u:${userId}`, familyKey: `f:${familyId}`, now }).then((rows) => decode(rows, now)),
 
     listActive: (now) => run('revocations.listActive', selectActive, [now], all(toRevocation)),
   };

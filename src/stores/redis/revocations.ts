@@ -1,4 +1,4 @@
-import type { Feed, Revocation, RevocationStore } from '../types.js';
+import type { Feed, Revocation, RevocationCheck, RevocationStore } from '../types.js';
 import { encodeFeedMessage } from '../feed-message.js';
 import { CorruptRecordError, decoding, defineScript, jsonArrayReply, type RedisContext } from './context.js';
 import { decodeRevocation, isEmpty, parseTime } from './records.js';
@@ -87,7 +87,7 @@ type CheckValues = [notBefore: unknown, userExpiresAt: unknown, familyExpiresAt:
 const present = (value: unknown): boolean => value !== null && value !== false && value !== undefined;
 
 /** A check's answer from its three values (null or false where absent); a value this store did not write is a CorruptRecordError. */
-function checkResult([notBefore, userExpiresAt, familyExpiresAt]: CheckValues, now: number): { userNotBefore: number | null; familyRevoked: boolean } {
+function checkResult([notBefore, userExpiresAt, familyExpiresAt]: CheckValues, now: number): RevocationCheck {
   const userLive = present(notBefore) && present(userExpiresAt) && parseTime(userExpiresAt, 'revocation') > now;
   return {
     userNotBefore: userLive ? parseTime(notBefore, 'revocation') : null,

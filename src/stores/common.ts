@@ -1,10 +1,28 @@
-import type { Feed, Revocation, RevocationStore, StoredSession } from './types.js';
+import { StoreError } from '../core/errors.js';
+import type { Feed, Revocation, RevocationCheck, RevocationStore, StoredSession } from './types.js';
 
 // Small rules every store applies the same way (the SQL stores in their queries).
 
 /** A session is live until the earlier of its idle and absolute expiry. */
 export function isSessionLive(session: Pick<StoredSession, 'idleExpiresAt' | 'absoluteExpiresAt'>, now: number): boolean {
   return session.idleExpiresAt > now && session.absoluteExpiresAt > now;
+}
+
+/** A SQL store's revocation entry as the per-request check reads it: key, kind, not_before (user entries), expires_at. */
+export type RevocationCheckRow = [key: string, kind: string, notBefore: number | null, expiresAt: number];
+
+/**
+ * A revocation check's answer at `now`, from the user's entry and the family's (undefined where there
+ * is none). A live user entry without its not-before is not one the store wrote: a StoreError (the
+ * request fails closed), never "not revoked".
+ */
+export function revocationCheckFrom(store: string, user: RevocationCheckRow | undefined, family: RevocationCheckRow | undefined, now: number): RevocationCheck {
+  const userLive = user !== undefined && user[1] === 'user' && user[3] > now;
+  if (userLive && typeof user[2] !== 'number') throw new StoreError(`${store} store: revocations.check failed (corrupt record)`);
+  return {
+    userNotBefore: userLive ? (user[2] as number) : null,
+    familyRevoked: family !== undefined && family[1] === 'family' && family[3] > now,
+  };
 }
 
 /** Orders newest first by `createdAt`, then by id descending, like the SQL stores. */

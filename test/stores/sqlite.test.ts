@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { StoreError } from '../../src/core/errors.js';
 import { createSqliteStore } from '../../src/stores/sqlite/index.js';
 import { MIGRATIONS } from '../../src/stores/sqlite/migrations.js';
 import type { Store } from '../../src/stores/types.js';
-import { active, activeUser, buildFamily, buildSession, buildUser, MINUTE, randomHash, seedOneTurnOfLookups, T0 } from './builders.js';
+import { active, activeUser, buildFamily, buildFamilyRevocation, buildSession, buildUser, buildUserRevocation, MINUTE, randomHash, seedOneTurnOfLookups, T0 } from './builders.js';
 import { runStoreConformance } from './conformance.js';
 
 const directories: string[] = [];
@@ -144,6 +145,29 @@ describe('sqlite store', () => {
     expect(failed.status === 'rejected' && failed.reason instanceof StoreError).toBe(true);
     expect(found).toStrictEqual({ status: 'fulfilled', value: { session: active(fineSession), user: activeUser(fine) } });
     expect(none).toStrictEqual({ status: 'fulfilled', value: null });
+    await store.close();
+    database.close();
+  });
+
+  it('fails a revocation check closed when its user entry has no not-before, and answers the others', async () => {
+    const database = new Database(tempDatabasePath());
+    const store = createSqliteStore({ database });
+    const [broken, fine, family] = [randomUUID(), randomUUID(), randomUUID()];
+    await store.revocations.put(buildUserRevocation(broken, T0 + 5, T0 + MINUTE));
+    await store.revocations.put(buildUserRevocation(fine, T0 + 5, T0 + MINUTE));
+    await store.revocations.put(buildFamilyRevocation(fine, family, T0 + MINUTE));
+    // A row this store never writes: no longer a bound it can apply, so not a pass.
+    database.prepare('UPDATE revocations SET not_before = NULL WHERE key = ?').run(`u:${broken}`);
+    const [failed, answered, expired] = await Promise.allSettled([
+      store.revocations.check(broken, randomUUID(), T0),
+      store.revocations.check(fine, family, T0),
+      store.revocations.check(broken, randomUUID(), T0 + MINUTE),
+    ]);
+    expect(failed).toMatchObject({ status: 'rejected', reason: { message: 'sqlite store: revocations.check failed (corrupt record)' } });
+    expect(failed.status === 'rejected' && failed.reason instanceof StoreError).toBe(true);
+    expect(answered).toStrictEqual({ status: 'fulfilled', value: { userNotBefore: T0 + 5, familyRevoked: true } });
+    // Expired, the same row is no longer read at all.
+    expect(expired).toStrictEqual({ status: 'fulfilled', value: { userNotBefore: null, familyRevoked: false } });
     await store.close();
     database.close();
   });

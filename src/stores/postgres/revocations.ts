@@ -1,12 +1,9 @@
-import type { RevocationCheck, RevocationStore } from '../types.js';
+import type { RevocationStore } from '../types.js';
 import { encodeFeedMessage } from '../feed-message.js';
 import { REVOCATION_COLUMNS, toRevocation } from './rows.js';
 import { all, statement, type Run } from './run.js';
 import { createBatcher } from '../batch.js';
-import { StoreError } from '../../core/errors.js';
-
-/** A row of the per-request check: key, kind, not_before (user entries), expires_at. */
-type CheckRow = [key: string, kind: string, notBefore: number | null, expiresAt: number];
+import { revocationCheckFrom, type RevocationCheckRow as CheckRow } from '../common.js';
 
 /** The PostgreSQL revocation store; keys are `u:<userId>` and `f:<familyId>`, as in every store. */
 export function createPostgresRevocationStore(schema: string, run: Run, feed: { channel: string }): RevocationStore {
@@ -44,16 +41,6 @@ export function createPostgresRevocationStore(schema: string, run: Run, feed: { 
     });
     return calls.map((c): [CheckRow | undefined, CheckRow | undefined] => [rows.get(c.userKey), rows.get(c.familyKey)]);
   });
-  // Each call decodes its own rows, at its own `now`: an entry the store did not write (a user entry
-  // without its not-before) fails that check only, and fails closed.
-  const decode = ([user, family]: [CheckRow | undefined, CheckRow | undefined], now: number): RevocationCheck => {
-    const userLive = user !== undefined && user[1] === 'user' && user[3] > now;
-    if (userLive && typeof user[2] !== 'number') throw new StoreError('postgres store: revocations.check failed (corrupt record)');
-    return {
-      userNotBefore: userLive ? (user[2] as number) : null,
-      familyRevoked: family !== undefined && family[1] === 'family' && family[3] > now,
-    };
-  };
   const selectActive = statement(`SELECT ${REVOCATION_COLUMNS} FROM ${schema}.revocations WHERE expires_at > $1 ORDER BY created_at, key`);
 
   return {
@@ -69,7 +56,9 @@ export function createPostgresRevocationStore(schema: string, run: Run, feed: { 
       return run('revocations.put', revocation.kind === 'user' ? putUser : putFamily, values, () => undefined);
     },
 
-    check: (userId, familyId, now) => lookup({ userKey: `u:${userId}`, familyKey: `f:${familyId}`, now }).then((rows) => decode(rows, now)),
+    // Each call decodes its own rows at its own `now`: an entry the store did not write fails that check only.
+    check: (userId, familyId, now) =>
+      lookup({ userKey: `u:${userId}`, familyKey: `f:${familyId}`, now }).then(([user, family]) => revocationCheckFrom('postgres', user, family, now)),
 
     listActive: (now) => run('revocations.listActive', selectActive, [now], all(toRevocation)),
   };

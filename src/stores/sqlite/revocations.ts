@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { RevocationStore } from '../types.js';
 import { REVOCATION_COLUMNS, toRevocation, type RevocationRow } from './rows.js';
 import type { Run } from './run.js';
+import { revocationCheckFrom, type RevocationCheckRow } from '../common.js';
 
 /** The SQLite revocation store; keys are `u:<userId>` and `f:<familyId>`. */
 export function createSqliteRevocationStore(db: Database.Database, run: Run): RevocationStore {
@@ -16,11 +17,10 @@ export function createSqliteRevocationStore(db: Database.Database, run: Run): Re
     `INSERT INTO revocations (${REVOCATION_COLUMNS}) VALUES (?, 'family', ?, ?, NULL, ?, ?)
      ON CONFLICT (key) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)`,
   );
-  const check = db.prepare<{ userKey: string; familyKey: string; now: number }, { user_not_before: number | null; family_revoked: number }>(
-    `SELECT
-       (SELECT not_before FROM revocations WHERE key = @userKey AND kind = 'user' AND expires_at > @now) AS user_not_before,
-       EXISTS (SELECT 1 FROM revocations WHERE key = @familyKey AND kind = 'family' AND expires_at > @now) AS family_revoked`,
-  );
+  // The user's entry and the family's, if live at `now` (kind checked when decoded).
+  const check = db
+    .prepare<[string, string, number], RevocationCheckRow>('SELECT key, kind, not_before, expires_at FROM revocations WHERE key IN (?, ?) AND expires_at > ?')
+    .raw();
   const selectActive = db.prepare<[number], RevocationRow>(
     `SELECT ${REVOCATION_COLUMNS} FROM revocations WHERE expires_at > ? ORDER BY created_at, key`,
   );
@@ -39,8 +39,10 @@ export function createSqliteRevocationStore(db: Database.Database, run: Run): Re
 
     check: (userId, familyId, now) =>
       run('revocations.check', () => {
-        const row = check.get({ userKey: `u:${userId}`, familyKey: `f:${familyId}`, now });
-        return { userNotBefore: row?.user_not_before ?? null, familyRevoked: row?.family_revoked === 1 };
+        const userKey = `u:${userId}`;
+        const familyKey = `f:${familyId}`;
+        const rows = check.all(userKey, familyKey, now);
+        return revocationCheckFrom('sqlite', rows.find((row) => row[0] === userKey), rows.find((row) => row[0] === familyKey), now);
       }),
 
     listActive: (now) => run('revocations.listActive', () => selectActive.all(now).map(toRevocation)),

@@ -296,14 +296,18 @@ describe('redis store', () => {
     try {
       const user = randomUUID();
       const family = randomUUID();
+      const halfUser = randomUUID();
       await node.hset(`${prefix}{u:${user}}:revoked`, 'notBefore', 'soon', 'expiresAt', String(T0 + MINUTE));
       await node.hset(`${prefix}revoked-family:${family}`, 'expiresAt', 'later');
-      const [brokenUser, brokenFamily, fine] = await Promise.allSettled([
+      // A user entry without its not-before: no bound this store can apply, so not a pass.
+      await node.hset(`${prefix}{u:${halfUser}}:revoked`, 'expiresAt', String(T0 + MINUTE));
+      const [brokenUser, brokenFamily, halfBroken, fine] = await Promise.allSettled([
         store.revocations.check(user, randomUUID(), T0),
         store.revocations.check(randomUUID(), family, T0),
+        store.revocations.check(halfUser, randomUUID(), T0),
         store.revocations.check(randomUUID(), randomUUID(), T0),
       ]);
-      for (const broken of [brokenUser, brokenFamily]) {
+      for (const broken of [brokenUser, brokenFamily, halfBroken]) {
         expect(broken).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('corrupt record') } });
         expect(broken.status === 'rejected' && broken.reason instanceof StoreError).toBe(true);
       }

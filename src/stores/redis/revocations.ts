@@ -88,6 +88,8 @@ const present = (value: unknown): boolean => value !== null && value !== false &
 
 /** A check's answer from its three values (null or false where absent); a value this store did not write is a CorruptRecordError. */
 function checkResult([notBefore, userExpiresAt, familyExpiresAt]: CheckValues, now: number): RevocationCheck {
+  // A user entry is written with both fields in one script: one without the other is not this store's.
+  if (present(notBefore) !== present(userExpiresAt)) throw new CorruptRecordError('revocation');
   const userLive = present(notBefore) && present(userExpiresAt) && parseTime(userExpiresAt, 'revocation') > now;
   return {
     userNotBefore: userLive ? parseTime(notBefore, 'revocation') : null,

@@ -66,12 +66,14 @@ describe.each(STORES)('store down at start: %s', (kind, urlFor, startAt) => {
     const { access } = await bearerLogin(base, `up-${randomUUID()}@example.com`);
     const me = await send(base, 'GET', '/auth/me', { token: access });
     expect(me.status).toBe(200);
-    // The admin bootstrap was retried in the background until the store answered.
+    // The admin bootstrap was retried in the background until the store answered. Its retries are at
+    // most 5 s apart, and every refused login counts against the account's limit (10 per window): one
+    // login a second stays under it until the retry lands (four a second hit 429 first, one run in three).
     await waitUntil(
       'admin bootstrapped',
       async () => (await send(base, 'POST', '/auth/login', { json: { email: ADMIN, password: PASSWORD, transport: 'bearer' } })).status === 200,
       15_000,
-      250,
+      1_000,
     );
     expect(server.child.pid).toBe(pid);
     expect(isAlive(server)).toBe(true);

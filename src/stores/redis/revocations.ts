@@ -90,7 +90,7 @@ const present = (value: unknown): boolean => value !== null && value !== false &
 function checkResult([notBefore, userExpiresAt, familyExpiresAt]: CheckValues, now: number): RevocationCheck {
   // A user entry is written with both fields in one script: one without the other is not this store's.
   if (present(notBefore) !== present(userExpiresAt)) throw new CorruptRecordError('revocation');
-  const userLive = present(notBefore) && present(userExpiresAt) && parseTime(userExpiresAt, 'revocation') > now;
+  const userLive = present(userExpiresAt) && parseTime(userExpiresAt, 'revocation') > now;
   return {
     userNotBefore: userLive ? parseTime(notBefore, 'revocation') : null,
     familyRevoked: present(familyExpiresAt) && parseTime(familyExpiresAt, 'revocation') > now,

@@ -74,6 +74,25 @@ describe('GET /metrics', () => {
     expect(result('revoked')).toBe(0);
   });
 
+  it.each(['session', 'jwt'] as const)(
+    '%s: the Authorization header is parsed for its scheme, the token for its shape by the posture: a token with characters no credential has is still malformed, never invalid',
+    async (mode) => {
+      const server = await start({ mode });
+      const { browser } = await signupAndLogin(server, 'alice@example.com');
+      const login = await browser.post('/auth/login', { json: { email: 'alice@example.com', password: PASSWORD, transport: 'bearer' } });
+      const token = login.body.access_token as string;
+      const api = createClient(server.url);
+      const status = async (authorization: string) => (await api.get('/auth/me', { headers: { authorization } })).status;
+      // RFC 6750 / RFC 9110: any case of the scheme, one or more spaces.
+      expect([await status(`Bearer ${token}`), await status(`bEaReR   ${token}`)]).toEqual([200, 200]);
+      const malformed = ['Bearer not/a valid token!', `Bearer ${token} x`, `Bearer ${token},`, `Bearer "${token}"`, 'Bearer', `Bearer${token}`, `Basic ${token}`];
+      for (const authorization of malformed) expect(await status(authorization)).toBe(401);
+      const { samples } = await scrape(server);
+      const result = (r: string) => valueOf(samples, 'tessera_auth_decisions_total', { mode, result: r });
+      expect({ ok: result('ok'), malformed: result('malformed'), invalid: result('invalid') }).toEqual({ ok: 2, malformed: malformed.length, invalid: 0 });
+    },
+  );
+
   it('keeps counting across scrapes: each scrape shows the running total, never the count since the last one', async () => {
     const server = await start({ mode: 'jwt' });
     const api = createClient(server.url);

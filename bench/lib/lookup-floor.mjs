@@ -87,7 +87,7 @@ export const FLOOR_ROUTES = [
     below: 'for a verifier that answers a warm token from a cache of verified tokens (without one, every request is a signature check: the cold figure)',
     path: '/floor/verified-lookup',
     what:
-      "a map of the 10 000 tokens' verified claims: the token found by its signature part and compared whole, `exp` checked, the user's email found in a map of 10 000, /auth/me's answer built from them (header read without a parse, no other claim rule, no revocation)",
+      "a map of the 10 000 tokens' verified claims: the token found by its last 16 characters (as the verifier's cache keys it) and compared whole, `exp` checked, the user's email found in a map of 10 000, /auth/me's answer built from them (header read without a parse, no other claim rule, no revocation)",
     bounds: ['jwt/EdDSA/sqlite', 'jwt-push/redis'],
     credentials: 'jwt',
   },
@@ -172,7 +172,7 @@ export async function seedFloor({ sqlitePath, redisUrl, tokens }) {
 
 /**
  * The verified-token map of `/floor/verified-lookup`, built from the access tokens in `tokensPath`
- * (a JSON array; the parent minted them): signature part → the token, its claims (decoded, not
+ * (a JSON array; the parent minted them): last 16 characters → the token, its claims (decoded, not
  * verified: the floor models a cache hit) and the answer around the email; user id → email.
  */
 function verifiedTokenMaps(tokensPath, iso) {
@@ -182,7 +182,7 @@ function verifiedTokenMaps(tokensPath, iso) {
   const far = Date.now() + 3_600_000;
   tokens.forEach((token, i) => {
     const claims = decodeJwt(token);
-    entries.set(token.slice(token.lastIndexOf('.') + 1), {
+    entries.set(token.slice(-16), {
       token,
       claims,
       expMs: claims.exp * 1000,
@@ -254,7 +254,7 @@ export async function installFloorRoutes(app, { sqlitePath, redisUrl, spinUs, to
     mount('/floor/verified-lookup', async (request) => {
       const token = (request.headers.authorization ?? '').slice('Bearer '.length);
       const now = Date.now();
-      const hit = entries.get(token.slice(token.lastIndexOf('.') + 1));
+      const hit = entries.get(token.slice(-16));
       if (hit === undefined || hit.token !== token || hit.expMs <= now) miss();
       const email = emails.get(hit.claims.sub);
       if (email === undefined || email.until <= now) miss();

@@ -755,7 +755,7 @@ jwt's in-process microseconds into plain CPU, but it models neither the memory t
 tokens keep busy nor a real token's size (the floors ran on 43-character random bearer values; the jwt
 cells send EdDSA tokens of ~420 characters). The jwt floors now run on a server of their own with a
 real EdDSA access token per user, and one is new: the cached-token lookup alone
-(\`/floor/verified-lookup\`: the token found among the 10,000 by its signature part and compared
+(\`/floor/verified-lookup\`: the token found among the 10,000 by its last 16 characters and compared
 whole, \`exp\`, the user's email from a map of 10,000, /auth/me's answer joined from precomputed
 parts; no Bearer parse, no other claim rule, no key check, no revocation, no guard). No verifier that
 answers a warm token from a cache does less, so it bounds any of them. Three full runs (10:26, 10:37
@@ -1063,7 +1063,7 @@ above its floor is beyond this machine, whatever the code does, provided the con
 rounds (\`/healthz\`'s twin, run in the same rounds: it should read 1) read within ${CONTROL_TOLERANCE} of 1;
 otherwise the table says the floor is inconclusive in that run. For jwt and jwt-push two more figures, on a floor
 server loaded with a real EdDSA access token per user (the jwt cells' request size): the cached-token
-lookup alone (the token found among the 10,000 by its signature part and compared whole, \`exp\`, the
+lookup alone (the token found among the 10,000 by its last 16 characters and compared whole, \`exp\`, the
 user's email from a map, /auth/me's answer built from them: what a verifier with a cache of verified
 tokens cannot skip, minus every other rule), and the same route after as many µs of plain CPU work as
 Tessera's jwt \`/auth/me\` handler costs in-process beyond \`/healthz\`'s (measured in this run): what

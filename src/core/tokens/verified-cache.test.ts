@@ -42,6 +42,18 @@ describe('the verified-token cache', () => {
     expect(cache.size).toBe(1);
   });
 
+  it('finds an entry by the end of the token but answers only for the whole of it: a token sharing its last characters is a miss and displaces nothing', () => {
+    const cache = createVerifiedTokenCache(10);
+    const end = 'S'.repeat(40);
+    const token = `header.payload.${end}`;
+    cache.set(token, 'kid', claims(100), 0);
+    for (const other of [`header.payloaX.${end}`, `Xeader.payload.${end}`, `payload.${end}`, end, `${token.slice(0, -1)}T`]) {
+      expect(cache.get(other, 0), other).toBeUndefined();
+    }
+    expect(cache.get(`header.payload.${end}`.slice(0), 0)?.kid).toBe('kid');
+    expect(cache.size).toBe(1);
+  });
+
   it('caches nothing with a size of 0', () => {
     const cache = createVerifiedTokenCache(0);
     cache.set('a', 'kid', claims(100), 0);

@@ -9,11 +9,16 @@ import type { AccessClaims } from './verify-access.js';
  * once a second) and a new token is simply not cached if there is still no room: evicting live
  * entries first-in-first-out would make a working set one larger than the cache miss every time.
  *
- * The map is keyed by the token's signature part and the entry holds the whole token, compared on
- * every hit: hashing a 400-character token for each lookup cost more than the rest of the check,
- * the signature is a fraction of it. The comparison is plain string equality: it only runs for a
- * caller who already presents a cached token's exact signature (the unforgeable part of it), and
- * what its timing could tell is the header and payload, which the token holder reads in clear anyway.
+ * The map is keyed by the token's last `KEY_LENGTH` characters, the end of its signature, and the
+ * entry holds the whole token, compared on every hit: a map lookup hashes its key afresh for every
+ * request's new string, and hashing a 400-character token cost more than the rest of the check (the
+ * whole signature part still ~0.4 µs more than this key, on 10 000 tokens). The key only finds the
+ * entry, the comparison decides: a token that shares the key and differs elsewhere is a miss, and
+ * only a token that passed every check is ever stored, so nobody can displace an entry without a
+ * valid signature ending the same way (96 bits of it). The comparison is plain string equality: it
+ * only runs for a caller who already presents the end of a cached token's signature (the
+ * unforgeable part of it), and what its timing could tell is the header and payload, which the
+ * token holder reads in clear anyway.
  */
 export interface VerifiedTokenCache {
   get(token: string, nowMs: number): { kid: string; claims: AccessClaims } | undefined;
@@ -24,13 +29,13 @@ export interface VerifiedTokenCache {
 
 /** Creates the cache with at most `maxEntries` entries (0 disables it). */
 export function createVerifiedTokenCache(maxEntries: number): VerifiedTokenCache {
-  // Signature part → the whole token and what it verified to.
+  // The token's lookup key → the whole token and what it verified to.
   const entries = new Map<string, { token: string; kid: string; claims: AccessClaims; expMs: number }>();
   let lastSweepMs = -Infinity;
   const SWEEP_INTERVAL_MS = 1000;
   return {
     get(token, nowMs) {
-      const key = signaturePart(token);
+      const key = lookupKey(token);
       const entry = entries.get(key);
       if (entry === undefined || entry.token !== token) return undefined;
       if (entry.expMs <= nowMs) {
@@ -46,7 +51,7 @@ export function createVerifiedTokenCache(maxEntries: number): VerifiedTokenCache
         for (const [key, entry] of entries) if (entry.expMs <= nowMs) entries.delete(key);
       }
       if (entries.size >= maxEntries) return;
-      entries.set(signaturePart(token), { token, kid, claims, expMs: claims.exp * 1000 });
+      entries.set(lookupKey(token), { token, kid, claims, expMs: claims.exp * 1000 });
     },
     clear() {
       entries.clear();
@@ -57,7 +62,10 @@ export function createVerifiedTokenCache(maxEntries: number): VerifiedTokenCache
   };
 }
 
-/** What follows the last `.` (the JWS signature of a compact token), or the whole string without one. */
-function signaturePart(token: string): string {
-  return token.slice(token.lastIndexOf('.') + 1);
+/** Characters of a token's end that key the map: 96 bits of an EdDSA, ECDSA, RSA or HMAC signature. */
+const KEY_LENGTH = 16;
+
+/** A token's map key: its last `KEY_LENGTH` characters (the whole token if shorter). */
+function lookupKey(token: string): string {
+  return token.slice(-KEY_LENGTH);
 }

@@ -994,6 +994,26 @@ resolve each operation's histogram series once instead of building a label key o
 The first recorded run with both (load average 1.8 at start): session · Redis 0.847 (rounds 0.91 / 0.71
 / 0.85, 15 µs in-process), jwt-denylist 0.88, jwt-push 0.89 (rounds 0.90 / 0.79 / 0.89, on unchanged code).
 
+**Fourteenth round: the bearer header and the cached-token key.** Two checks every warm jwt request
+paid for, found in a CPU profile of the \`/auth/me\` handler in-process (20 µs sampling), where they were
+the largest items after the handler's own frames. The \`Authorization\` header was matched in full against
+RFC 6750's b64token grammar, a regular expression over its ~340 characters (~0.6–0.9 µs per call on this
+machine; scheme only: ~0.07 µs), although every posture checks the token's shape again where it reads it
+(a session id is 43 base64url characters; an access token three base64url parts, or the exact string of
+one verified before), as it must for a cookie's value: now the header is parsed for its scheme, and a
+token with characters no credential has is still refused as malformed, by the posture. And the
+verified-token cache hashed the token's whole signature part (86 characters) as a fresh map key on every
+request: now its last 16 characters key the map (96 bits of the signature; the whole token is still
+compared on a hit, and only a verified token is ever stored), ~0.4 µs less per lookup among 10,000
+tokens. The cached-token floor route keys its map the same way. In-process, the old build and the new
+in one process, eight alternating rounds of 20,000 \`/auth/me\` calls with 100 in flight, jwt EdDSA:
+8.4 µs of CPU per call against 10.2 (medians; the header change alone: 9.8 against 10.5). Side by side
+over HTTP (\`BENCH_AB_DIST\`, eight rounds each): jwt EdDSA 0.92 against 0.91, jwt-push 0.92 against 0.88,
+session · Redis 0.85 against 0.84, every cell's rounds spread over 0.15–0.25, so a gain of this size
+shows only as a tendency there. The first recorded run with both: jwt EdDSA 0.93 (rounds 0.90 / 0.93 /
+0.94), jwt-push 0.88 (0.88 / 0.98 / 0.87), session · Redis 0.88 (0.79 / 0.88 / 1.04), in a noisy run
+(its floors' controls read 0.99 and 1.09, with rounds from 0.86 to 1.35).
+
 **Run-to-run spread.** On this shared machine a single cell moves by up to ±0.3 between runs of the same code
 path: session · SQLite warm measured 0.20 in the 17:44 full run, 0.41 in the 17:58 one, and 0.51 when that
 cell alone was re-run in between (\`BENCH_ONLY=postures BENCH_CELLS=session/sqlite\`); in the 0.20 run the server used

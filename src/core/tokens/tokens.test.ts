@@ -727,6 +727,10 @@ describe('the verified-token cache (fast path)', () => {
     const [h, p, sig] = token.split('.') as [string, string, string];
     const forgedPayload = Buffer.from(JSON.stringify({ ...decodeJwt(token), roles: ['admin'] })).toString('base64url');
     expect(await instance.verify(`${h}.${forgedPayload}.${sig}`)).toEqual({ ok: false, reason: 'invalid' });
+    // The cache finds entries by the end of the signature: a signature altered before it is a miss too.
+    const alteredSignature = `${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`;
+    expect(await instance.verify(`${h}.${p}.${alteredSignature}`)).toEqual({ ok: false, reason: 'invalid' });
+    expect(await instance.verify(token)).toMatchObject({ ok: true });
     expect((await instance.verify(`${h}.${p}.`)).ok).toBe(false);
     expect((await instance.verify(`${token}x`)).ok).toBe(false);
     instance.clock.set(expiresAt - 1);

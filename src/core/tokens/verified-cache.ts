@@ -15,7 +15,7 @@ import type { AccessClaims } from './verify-access.js';
  * whole signature part still ~0.4 µs more than this key, on 10 000 tokens). The key only finds the
  * entry, the comparison decides: a token that shares the key and differs elsewhere is a miss, and
  * only a token that passed every check is ever stored, so nobody can displace an entry without a
- * valid signature ending the same way (96 bits of it). The comparison is plain string equality: it
+ * valid signature ending the same way (94 bits of it). The comparison is plain string equality: it
  * only runs for a caller who already presents the end of a cached token's signature (the
  * unforgeable part of it), and what its timing could tell is the header and payload, which the
  * token holder reads in clear anyway.
@@ -62,7 +62,10 @@ export function createVerifiedTokenCache(maxEntries: number): VerifiedTokenCache
   };
 }
 
-/** Characters of a token's end that key the map: 96 bits of an EdDSA, ECDSA, RSA or HMAC signature. */
+/**
+ * Characters of a token's end that key the map: at least 94 bits of its EdDSA, ECDSA, RSA or HMAC
+ * signature (the last character of unpadded base64url may carry only 2 or 4 bits).
+ */
 const KEY_LENGTH = 16;
 
 /** A token's map key: its last `KEY_LENGTH` characters (the whole token if shorter). */

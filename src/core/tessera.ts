@@ -236,8 +236,12 @@ export function createTessera(options: TesseraOptions): Tessera {
     async ensureAdmin(emailInput, password) {
       const email = normalizeEmail(emailInput);
       if (!email) throw new TesseraError('bad_request', 'admin email is not a valid address');
-      const hash = await passwords.hash(password);
+      // The password's policy, then the store, then the hash: a bad flag is refused whatever the
+      // store's state, and while the store is down (the server's bootstrap retries every few
+      // seconds) an attempt fails before it costs a password hash.
+      passwords.check(password);
       const existing = await store.users.getByEmail(email);
+      const hash = await passwords.hash(password);
       if (!existing) {
         const user = newUserRecord(email, hash, ['admin'], clock.now());
         if (await store.users.create(user)) return toPublicUser(user);

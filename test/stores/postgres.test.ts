@@ -69,6 +69,20 @@ async function record(store: Store): Promise<{ messages: FeedMessage[]; statuses
 
 let service: PostgresService;
 
+/**
+ * Runs `body` with a pool of its own (at most `max` connections; its idle-client errors swallowed, as
+ * a test that stops the server may cause) and a fresh schema name, and ends the pool afterwards.
+ */
+async function withOwnPool(max: number, body: (pool: pg.Pool, schema: string) => Promise<void>): Promise<void> {
+  const pool = new pg.Pool({ connectionString: service.url, max, connectionTimeoutMillis: 1000 });
+  pool.on('error', () => undefined);
+  try {
+    await body(pool, uniqueSchema());
+  } finally {
+    await pool.end();
+  }
+}
+
 beforeAll(async () => {
   service = await startPostgres();
 }, 60_000);
@@ -142,11 +156,9 @@ describe('postgres store', () => {
     }
   });
 
-  it('uses a pool it is given and leaves it open on close', async () => {
-    const pool = new pg.Pool({ connectionString: service.url, max: 3, connectionTimeoutMillis: 1000 });
-    pool.on('error', () => undefined);
-    try {
-      const store = await createPostgresStore({ pool, schema: uniqueSchema() });
+  it('uses a pool it is given and leaves it open on close', () =>
+    withOwnPool(3, async (pool, schema) => {
+      const store = await createPostgresStore({ pool, schema });
       const user = buildUser();
       expect(await store.users.create(user)).toBe(true);
       expect(await store.users.getById(user.id)).toEqual(user);
@@ -157,16 +169,11 @@ describe('postgres store', () => {
       await unsubscribe();
       await store.close();
       expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
-    } finally {
-      await pool.end();
-    }
-  });
+    }));
 
-  it('answers concurrent session lookups with one statement per turn, each call with its own answer and its own now', async () => {
-    const pool = new pg.Pool({ connectionString: service.url, max: 4, connectionTimeoutMillis: 1000 });
-    pool.on('error', () => undefined);
-    try {
-      const store = await createPostgresStore({ pool, schema: uniqueSchema() });
+  it('answers concurrent session lookups with one statement per turn, each call with its own answer and its own now', () =>
+    withOwnPool(4, async (pool, schema) => {
+      const store = await createPostgresStore({ pool, schema });
       const { live, calls, check } = await seedOneTurnOfLookups(store);
 
       const lookups: string[] = [];
@@ -186,16 +193,11 @@ describe('postgres store', () => {
       const failed = await Promise.allSettled([store.sessions.getWithUser(live[0]!.tokenHash, T0), store.sessions.getWithUser(live[1]!.tokenHash, T0)]);
       expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
       expect(failed.every((r) => r.status === 'rejected' && r.reason instanceof StoreError)).toBe(true);
-    } finally {
-      await pool.end();
-    }
-  });
+    }));
 
-  it('answers the revocation checks of one turn with one statement, each call with its own answer and its own now', async () => {
-    const pool = new pg.Pool({ connectionString: service.url, max: 4, connectionTimeoutMillis: 1000 });
-    pool.on('error', () => undefined);
-    try {
-      const store = await createPostgresStore({ pool, schema: uniqueSchema() });
+  it('answers the revocation checks of one turn with one statement, each call with its own answer and its own now', () =>
+    withOwnPool(4, async (pool, schema) => {
+      const store = await createPostgresStore({ pool, schema });
       const calls = await seedOneTurnOfChecks(store);
       const checks: unknown[] = [];
       const query = pool.query.bind(pool);
@@ -213,16 +215,10 @@ describe('postgres store', () => {
       await store.close();
       const failed = await Promise.allSettled([store.revocations.check('a', 'b', T0), store.revocations.check('c', 'd', T0)]);
       expect(failed.every((r) => r.status === 'rejected' && r.reason instanceof StoreError)).toBe(true);
-    } finally {
-      await pool.end();
-    }
-  });
+    }));
 
-  it('fails only the revocation check whose entry it did not write, closed, not the others of its turn', async () => {
-    const pool = new pg.Pool({ connectionString: service.url, max: 2, connectionTimeoutMillis: 1000 });
-    pool.on('error', () => undefined);
-    const schema = uniqueSchema();
-    try {
+  it('fails only the revocation check whose entry it did not write, closed, not the others of its turn', () =>
+    withOwnPool(2, async (pool, schema) => {
       const store = await createPostgresStore({ pool, schema });
       const [broken, fine] = [randomUUID(), randomUUID()];
       await store.revocations.put(buildUserRevocation(broken, T0 + 5, T0 + MINUTE));
@@ -233,16 +229,10 @@ describe('postgres store', () => {
       expect(failed.status === 'rejected' && failed.reason instanceof StoreError).toBe(true);
       expect(answered).toEqual({ status: 'fulfilled', value: { userNotBefore: null, familyRevoked: false } });
       await store.close();
-    } finally {
-      await pool.end();
-    }
-  });
+    }));
 
-  it('fails only the lookup whose row it did not write, not the others of its turn', async () => {
-    const pool = new pg.Pool({ connectionString: service.url, max: 2, connectionTimeoutMillis: 1000 });
-    pool.on('error', () => undefined);
-    const schema = uniqueSchema();
-    try {
+  it('fails only the lookup whose row it did not write, not the others of its turn', () =>
+    withOwnPool(2, async (pool, schema) => {
       const store = await createPostgresStore({ pool, schema });
       const [broken, fine] = [buildUser(), buildUser()];
       const [brokenSession, fineSession] = [buildSession(broken.id), buildSession(fine.id)];
@@ -258,10 +248,7 @@ describe('postgres store', () => {
       expect(found).toMatchObject({ status: 'fulfilled', value: { session: { id: fineSession.id }, user: { id: fine.id, roles: fine.roles } } });
       expect(none).toStrictEqual({ status: 'fulfilled', value: null });
       await store.close();
-    } finally {
-      await pool.end();
-    }
-  });
+    }));
 
   it.each<[string, PostgresStoreOptions]>([
     ['schema', { url: 'postgres://127.0.0.1/x', schema: 'Upper' }],

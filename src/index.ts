@@ -4,7 +4,7 @@ export { TesseraError, StoreError, ConfigError, type ErrorCode } from './core/er
 export { systemClock, createManualClock, type Clock, type ManualClock } from './core/clock.js';
 export { describePosture, type PostureReport } from './core/posture.js';
 export type { IssuedCredentials } from './core/engine.js';
-export type { AuthResult, Principal, PublicUser, AdminUser, SessionInfo, ClientInfo, RejectReason, Transport } from './core/types.js';
+export type { AuthResult, LogoutResult, Principal, PublicUser, AdminUser, SessionInfo, ClientInfo, RejectReason, Transport } from './core/types.js';
 export type * from './stores/types.js';
 export { createGuard, type TesseraGuard, type GuardResult, type RequireOptions } from './http/guard.js';
 export { createRoutes, type RoutesOptions, type ErrorLogger } from './http/routes/index.js';

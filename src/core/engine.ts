@@ -1,5 +1,5 @@
 import type { StoredUser } from '../stores/types.js';
-import type { AuthResult, ClientInfo, Principal, SessionInfo, Transport } from './types.js';
+import type { AuthResult, ClientInfo, LogoutResult, Principal, SessionInfo, Transport } from './types.js';
 
 /** Credentials minted at login or refresh. The secrets in here go to the client once and are never stored. */
 export type IssuedCredentials =
@@ -24,6 +24,9 @@ export type IssuedCredentials =
       refreshExpiresAt: number;
     };
 
+/** Decides whether this request may act on the login (session / refresh family) with this id. */
+export type AuthorizeSession = (session: { id: string }) => boolean | Promise<boolean>;
+
 /**
  * What differs between postures. The facade (`createTessera`) owns users, passwords, limits and
  * CSRF; an engine owns how a login becomes a credential and how revocation reaches it.
@@ -33,6 +36,12 @@ export interface PostureEngine {
   authenticate(token: string, transport: Transport): Promise<AuthResult>;
   /** Ends the caller's session / refresh family. */
   logout(principal: Principal): Promise<void>;
+  /**
+   * Authenticates a credential as `authenticate` does and ends its session / refresh family, after
+   * `authorize` (the CSRF check of a cookie request) allowed it for that session; nothing ends
+   * otherwise. `ok` exactly when `authenticate` would have accepted the credential and `authorize` did.
+   */
+  logoutCredential(token: string, transport: Transport, authorize?: AuthorizeSession): Promise<LogoutResult>;
   /** Ends every session / refresh family of the user, effective as the posture says. */
   revokeAll(userId: string): Promise<void>;
   /** Ends one session / family of the user; false if the user has none with that id. */

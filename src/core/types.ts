@@ -27,6 +27,9 @@ export type RejectReason = 'missing' | 'malformed' | 'invalid' | 'expired' | 're
 /** The result of authenticating a request. */
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: RejectReason };
 
+/** The result of logging out by a presented credential: a refusal as `authenticate` gives it, or the CSRF check's. */
+export type LogoutResult = { ok: true } | { ok: false; reason: RejectReason | 'csrf_rejected' };
+
 /** One device's login, as listed to its user. */
 export interface SessionInfo {
   id: string;

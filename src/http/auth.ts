@@ -84,9 +84,40 @@ export interface GuardOptions {
  * @throws ResponseError with the 401 / 403 problem response.
  */
 export async function requirePrincipal(tessera: Tessera, request: HttpRequest, options: GuardOptions): Promise<Principal> {
+  const { token, transport, csrfToken } = guardedCredential(tessera, request, options);
+  // A store failure here propagates (503) and is not a decision.
+  const result = await tessera.authenticate(token, transport);
+  if (!result.ok) throw refused(tessera, result.reason, transport === 'bearer');
+  const principal = result.principal;
+  if (csrfToken !== undefined && !(await tessera.verifyCsrf(principal.session.id, csrfToken))) throw csrfRejected(tessera);
+  reportAuthDecision(tessera, 'ok');
+  return principal;
+}
+
+/**
+ * Ends the session / refresh family of the request's credential, with the checks, answers and
+ * decisions of `requirePrincipal` (CSRF before anything ends), in one step of the library
+ * (`logoutCredential`: in the jwt postures the revocation goes out as soon as the token verifies).
+ * @throws ResponseError with the 401 / 403 problem response.
+ */
+export async function logoutPresented(tessera: Tessera, request: HttpRequest, options: GuardOptions): Promise<void> {
+  const { token, transport, csrfToken } = guardedCredential(tessera, request, options);
+  const result = await tessera.logoutCredential(token, transport, { csrfToken });
+  if (result.ok) reportAuthDecision(tessera, 'ok');
+  else if (result.reason === 'csrf_rejected') throw csrfRejected(tessera);
+  else throw refused(tessera, result.reason, transport === 'bearer');
+}
+
+/**
+ * The guard's checks before a credential is read by the posture: a cross-site unsafe request is
+ * refused before anything else, and a missing or malformed credential is a 401. `csrfToken` is the
+ * request's `X-CSRF-Token` (or '') when the credential came in a cookie on an unsafe request: the
+ * caller checks it against the credential's session before anything else happens.
+ */
+function guardedCredential(tessera: Tessera, request: HttpRequest, options: GuardOptions): PresentedCredential & { csrfToken: string | undefined } {
   const unsafeBrowserRequest = isUnsafeMethod(request.method) && request.headers.authorization === undefined && !options.skipCsrf;
-  // A cross-site unsafe request is refused before anything else, whether or not the browser
-  // attached a cookie (SameSite may have withheld it): the rejection is explicit and logged.
+  // Whether or not the browser attached a cookie (SameSite may have withheld it): the rejection is
+  // explicit and logged.
   if (unsafeBrowserRequest) {
     try {
       assertSameOrigin(request, options.origins);
@@ -100,22 +131,15 @@ export async function requirePrincipal(tessera: Tessera, request: HttpRequest, o
     reportAuthDecision(tessera, 'missing');
     throw new ResponseError(rejection('missing', request.headers.authorization !== undefined));
   }
-  if (presented === 'malformed') {
-    reportAuthDecision(tessera, 'malformed');
-    throw new ResponseError(rejection('malformed', true));
-  }
-  // A store failure here propagates (503) and is not a decision.
-  const result = await tessera.authenticate(presented.token, presented.transport);
-  if (!result.ok) {
-    reportAuthDecision(tessera, result.reason);
-    throw new ResponseError(rejection(result.reason, presented.transport === 'bearer'));
-  }
-  const principal = result.principal;
-  if (presented.transport === 'cookie' && unsafeBrowserRequest && !(await tessera.verifyCsrf(principal.session.id, presentedCsrfToken(request)))) {
-    throw csrfRejected(tessera);
-  }
-  reportAuthDecision(tessera, 'ok');
-  return principal;
+  if (presented === 'malformed') throw refused(tessera, 'malformed', true);
+  const csrfToken = presented.transport === 'cookie' && unsafeBrowserRequest ? presentedCsrfToken(request) : undefined;
+  return { token: presented.token, transport: presented.transport, csrfToken };
+}
+
+/** The 401 of a credential that was not accepted, counted as its decision. */
+function refused(tessera: Tessera, reason: RejectReason, bearer: boolean): ResponseError {
+  reportAuthDecision(tessera, reason);
+  return new ResponseError(rejection(reason, bearer));
 }
 
 /**

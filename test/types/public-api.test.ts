@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Request as ExpressRequest, RequestHandler, Router } from 'express';
 import { Hono, type MiddlewareHandler } from 'hono';
 import * as api from '../../src/index.js';
-import type { AuthResult, PostureReport, Principal, PublicUser, SessionInfo, Tessera, TesseraOptions, Transport } from '../../src/index.js';
+import type { AuthResult, LogoutResult, PostureReport, RefreshTokenOptions, Principal, PublicUser, SessionInfo, Tessera, TesseraOptions, Transport } from '../../src/index.js';
 import * as fastify from '../../src/adapters/fastify/index.js';
 import type { TesseraFastifyOptions, TesseraPreHandler } from '../../src/adapters/fastify/index.js';
 import * as express from '../../src/adapters/express/index.js';
@@ -69,6 +69,7 @@ describe('signatures', () => {
       | 'login'
       | 'authenticate'
       | 'logout'
+      | 'logoutCredential'
       | 'revokeAllForUser'
       | 'revokeSession'
       | 'listSessions'
@@ -88,6 +89,12 @@ describe('signatures', () => {
       | 'close'
     >();
     expectTypeOf<Tessera['authenticate']>().toEqualTypeOf<(token: string, transport: Transport) => Promise<AuthResult>>();
+    expectTypeOf<Tessera['logoutCredential']>().toEqualTypeOf<
+      (token: string, transport: Transport, options?: RefreshTokenOptions) => Promise<LogoutResult>
+    >();
+    expectTypeOf<LogoutResult>().toEqualTypeOf<
+      { ok: true } | { ok: false; reason: 'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked' | 'csrf_rejected' }
+    >();
     expectTypeOf<Tessera['revokeSession']>().toEqualTypeOf<(userId: string, sessionId: string) => Promise<void>>();
     expectTypeOf<Tessera['revokeAllForUser']>().toEqualTypeOf<(userId: string) => Promise<void>>();
     expectTypeOf<Tessera['setRoles']>().toEqualTypeOf<(userId: string, roles: readonly string[]) => Promise<PublicUser>>();

@@ -1,10 +1,10 @@
 import type { ResolvedConfig } from '../config.js';
 import type { IssuedCredentials, PostureEngine } from '../engine.js';
 import type { StoredRefreshFamily, StoredUser } from '../../stores/types.js';
-import type { AuthResult, ClientInfo, SessionInfo } from '../types.js';
+import type { AuthResult, ClientInfo, LogoutResult, SessionInfo } from '../types.js';
 import { loadKeyRing, type KeyRing } from '../tokens/keys.js';
 import { createAccessTokenSigner } from '../tokens/sign-access.js';
-import { createAccessTokenVerifier } from '../tokens/verify-access.js';
+import { createAccessTokenVerifier, type AccessClaims, type AccessRejection } from '../tokens/verify-access.js';
 import { createRefreshTokens, type AuthorizeExchange, type ExchangeResult } from './refresh-tokens.js';
 import type { RevocationPolicy } from './revocation-check.js';
 import { createEmailCache } from './email-cache.js';
@@ -29,6 +29,10 @@ export interface JwtEngine extends PostureEngine {
   jwks(): Promise<{ keys: object[] }>;
   keyRing(): Promise<KeyRing>;
 }
+
+/** A token's claims once it verified and is not revoked, or why not. */
+type LiveClaims = { ok: true; claims: AccessClaims } | { ok: false; reason: AccessRejection | 'revoked' };
+const REVOKED: LiveClaims = { ok: false, reason: 'revoked' };
 
 /**
  * The `jwt`, `jwt-denylist` and `jwt-push` postures: short-lived signed access tokens verified
@@ -67,10 +71,21 @@ export function createJwtEngine(config: ResolvedConfig, revocation: RevocationPo
   }
 
   async function revokeFamily(family: Pick<StoredRefreshFamily, 'id' | 'userId'>): Promise<boolean> {
-    // Independent writes, so both in flight at once: the refresh family goes (no new access
-    // tokens), and the revocation reaches the access tokens already out (denylist / push).
-    const [deleted] = await Promise.all([store.refresh.delete(family.userId, family.id), revocation.revokeFamily(family.userId, family.id)]);
+    // Independent writes, so both in flight at once: the revocation reaches the access tokens
+    // already out (denylist / push; sent first), and the refresh family goes (no new access tokens).
+    const [, deleted] = await Promise.all([revocation.revokeFamily(family.userId, family.id), store.refresh.delete(family.userId, family.id)]);
     return deleted;
+  }
+
+  /** The claims of a token that verifies and is not revoked, or why not: synchronous when both steps are. */
+  function liveClaims(token: string): LiveClaims | Promise<LiveClaims> {
+    const verifying = verify!(token);
+    return verifying instanceof Promise ? verifying.then(unlessRevoked) : unlessRevoked(verifying);
+  }
+  function unlessRevoked(result: LiveClaims): LiveClaims | Promise<LiveClaims> {
+    if (!result.ok) return result;
+    const checking = revocation.isRevoked(result.claims);
+    return checking instanceof Promise ? checking.then((revoked) => (revoked ? REVOKED : result)) : checking ? REVOKED : result;
   }
 
   const engine: JwtEngine = {
@@ -88,12 +103,10 @@ export function createJwtEngine(config: ResolvedConfig, revocation: RevocationPo
       if (!verify) await getRing();
       // Each step answers synchronously when it can (a token verified before, a revocation set in
       // memory, a remembered email): a promise is awaited only when one is returned.
-      const verifying = verify!(token);
-      const result = verifying instanceof Promise ? await verifying : verifying;
-      if (!result.ok) return { ok: false, reason: result.reason };
+      const checking = liveClaims(token);
+      const result = checking instanceof Promise ? await checking : checking;
+      if (!result.ok) return result;
       const { claims } = result;
-      const checking = revocation.isRevoked(claims);
-      if (checking instanceof Promise ? await checking : checking) return { ok: false, reason: 'revoked' };
       const looking = emails.get(claims.sub);
       const email = looking instanceof Promise ? await looking : looking;
       if (email === null) return { ok: false, reason: 'invalid' };
@@ -128,6 +141,21 @@ export function createJwtEngine(config: ResolvedConfig, revocation: RevocationPo
 
     async logout(principal) {
       await revokeFamily({ id: principal.session.id, userId: principal.user.id });
+    },
+
+    async logoutCredential(token, _transport, authorize): Promise<LogoutResult> {
+      if (!verify) await getRing();
+      const result = await liveClaims(token);
+      if (!result.ok) return result;
+      const { sub: userId, sid: id } = result.claims;
+      if (authorize && !(await authorize({ id }))) return { ok: false, reason: 'csrf_rejected' };
+      // The family ends as soon as its token is known good; the user's lookup, which `authenticate`
+      // makes before answering (an instance that has not seen this user reads it from the store),
+      // goes beside the revocation instead of before it: one store round trip less before the
+      // revocation is written and published. A token whose user is gone is still refused (and its
+      // family, which nothing can use any more, ended all the same).
+      const [, email] = await Promise.all([revokeFamily({ id, userId }), emails.get(userId)]);
+      return email === null ? { ok: false, reason: 'invalid' } : { ok: true };
     },
 
     async logoutByRefreshToken(refreshToken, authorize) {

@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config.js';
 import type { PostureEngine } from '../engine.js';
+import type { Principal } from '../types.js';
 import { createSessions, sessionExpiresAt } from './sessions.js';
 
 /**
@@ -8,6 +9,9 @@ import { createSessions, sessionExpiresAt } from './sessions.js';
  */
 export function createSessionEngine(config: ResolvedConfig): PostureEngine {
   const sessions = createSessions(config);
+  const logout = async (principal: Principal): Promise<void> => {
+    await sessions.revoke(principal.user.id, principal.session.id);
+  };
   return {
     async issue(user, client) {
       const { token, session } = await sessions.create(user, client);
@@ -20,8 +24,15 @@ export function createSessionEngine(config: ResolvedConfig): PostureEngine {
       };
     },
     authenticate: (token, transport) => sessions.validate(token, transport),
-    async logout(principal) {
-      await sessions.revoke(principal.user.id, principal.session.id);
+    logout,
+    async logoutCredential(token, transport, authorize) {
+      // The session must be read to know its id and user: the steps in order.
+      const result = await sessions.validate(token, transport);
+      if (!result.ok) return result;
+      const { principal } = result;
+      if (authorize && !(await authorize(principal.session))) return { ok: false, reason: 'csrf_rejected' };
+      await logout(principal);
+      return { ok: true };
     },
     async revokeAll(userId) {
       await sessions.revokeAll(userId);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Tessera } from '../../core/tessera.js';
 import type { Principal } from '../../core/types.js';
-import { csrfRejected, presentedCredential, credentialCookieName, requirePrincipal, ResponseError, type GuardOptions } from '../auth.js';
+import { csrfRejected, presentedCredential, credentialCookieName, logoutPresented, requirePrincipal, ResponseError, type GuardOptions } from '../auth.js';
 import { COOKIE_NAMES, parseCookies } from '../cookies.js';
 import { readJsonBody } from '../body.js';
 import { clientIp } from '../client-ip.js';
@@ -93,9 +93,8 @@ export function authRoutes(tessera: Tessera, guard: GuardOptions, define: RouteD
     }),
 
     define('POST', '/auth/logout', async (request) => {
-      let principal: Principal;
       try {
-        principal = await requirePrincipal(tessera, request, guard);
+        await logoutPresented(tessera, request, guard);
       } catch (err) {
         // jwt postures: the access token may have expired while the refresh cookie still lives;
         // logging out must still end that refresh family.
@@ -104,9 +103,7 @@ export function authRoutes(tessera: Tessera, guard: GuardOptions, define: RouteD
         assertSameOrigin(request, guard.origins);
         // Then authenticated by the refresh cookie, so a live login ends only with its X-CSRF-Token.
         if (!(await tessera.logoutByRefreshToken(refreshToken, { csrfToken: presentedCsrfToken(request) }))) throw csrfRejected(tessera);
-        return noContent(clearCredentialCookies(config));
       }
-      await tessera.logout(principal);
       return noContent(clearCredentialCookies(config));
     }),
 

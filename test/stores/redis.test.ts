@@ -197,6 +197,46 @@ describe('redis store', () => {
     }
   });
 
+  it('deletes a family with its token pointers and index entries in one command (a script) on a single server; a pointer naming another family stays', async () => {
+    const prefix = uniquePrefix();
+    const store = createRedisStore({ url: redis.url, keyPrefix: prefix });
+    const node = inspector(redis);
+    try {
+      const user = buildUser();
+      await store.users.create(user);
+      const kept = buildFamily(user.id);
+      const family = buildFamily(user.id);
+      for (const f of [kept, family]) await store.refresh.create(f);
+      const current = randomHash();
+      expect(await store.refresh.rotate(family.id, family.currentHash, current, T0)).not.toBeNull();
+      const reused = randomHash();
+      expect(await store.refresh.rotate(family.id, current, reused, T0)).not.toBeNull();
+      // The family's previous hash's pointer now names another family (as after a rotation race): it stays.
+      await node.set(`${prefix}refresh:${current}`, kept.id);
+
+      await node.config('RESETSTAT');
+      expect(await store.refresh.delete(user.id, family.id)).toBe(true);
+      const stats = await node.info('commandstats');
+      // One script, and the index removals ran inside it (the two-step path sends three scripts).
+      expect(stats).toMatch(/cmdstat_evalsha:calls=1,/);
+      expect(stats).toMatch(/cmdstat_srem:calls=1,/);
+      expect(stats).toMatch(/cmdstat_zrem:calls=1,/);
+
+      expect(await node.exists(`${prefix}family:${family.id}`, `${prefix}refresh:${reused}`)).toBe(0);
+      expect(await node.get(`${prefix}refresh:${current}`)).toBe(kept.id);
+      expect(await node.smembers(`${prefix}{u:${user.id}}:families`)).toEqual([kept.id]);
+      expect(await node.zrange(`${prefix}families:expiry`, 0, -1)).toEqual([kept.id]);
+      expect(await store.refresh.findByTokenHash(reused, T0)).toBeNull();
+      expect(await store.refresh.getById(kept.id, T0)).toEqual(kept);
+      // Another user's id deletes nothing and answers false.
+      expect(await store.refresh.delete(buildUser().id, kept.id)).toBe(false);
+      expect(await store.refresh.getById(kept.id, T0)).toEqual(kept);
+    } finally {
+      node.disconnect();
+      await store.close();
+    }
+  });
+
   it('sets native TTLs as durations from the record\'s own time, so records dated far from the server clock live', async () => {
     // T0 is months away from the server's clock: an absolute PEXPIREAT would delete at once.
     const { prefix, store, node, user, session } = await storeWithSession({ idleExpiresAt: T0 + HOUR });

@@ -33,6 +33,32 @@ return {v[1], v[2], v[3]}
 `);
 
 /**
+ * One server (Sentinel included): deletes a family and what points at it in one script, one round
+ * trip instead of two: its token-hash pointers that still name it (keys built from ARGV[3], which
+ * Redis Cluster forbids: there, DELETE_FAMILY and then the pointers), its entries in the user's
+ * index and in the sweep's. KEYS[1] the family, KEYS[2] the user's index, KEYS[3] the sweep's;
+ * ARGV[1] the user id, ARGV[2] the family id, ARGV[3] the pointers' key prefix. Returns 1 when the
+ * user's family was deleted, else 0 (and only the user's index entry goes, as it may be stale).
+ */
+const DELETE_FAMILY_AND_POINTERS = defineScript(`
+local v = redis.call('HMGET', KEYS[1], 'userId', 'currentHash', 'previousHash')
+if not v[1] or v[1] ~= ARGV[1] then
+  redis.call('SREM', KEYS[2], ARGV[2])
+  return 0
+end
+redis.call('DEL', KEYS[1])
+for i = 2, 3 do
+  if v[i] then
+    local pointer = ARGV[3] .. v[i]
+    if redis.call('GET', pointer) == ARGV[2] then redis.call('DEL', pointer) end
+  end
+end
+redis.call('SREM', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
+return 1
+`);
+
+/**
  * Deletes a family if it has expired at ARGV[1] (now). KEYS[1] the family. Returns nil when it is
  * gone, {0, expiresAt} when it is live, else {1, expiresAt, userId, currentHash, previousHash or nil}.
  */
@@ -56,7 +82,7 @@ return {1, v[1], v[2], v[3], v[4]}
  * index can only be one whose `create` failed, whose token was never handed out).
  */
 export function createRedisRefreshStore(context: RedisContext): RefreshStore {
-  const { client, keys, run, evaluate } = context;
+  const { client, keys, run, evaluate, isCluster } = context;
 
   async function readLive(id: string, now: number): Promise<StoredRefreshFamily | null> {
     const hash = await client.hgetall(keys.family(id));
@@ -75,6 +101,10 @@ export function createRedisRefreshStore(context: RedisContext): RefreshStore {
   }
 
   async function deleteFamily(id: string, userId: string): Promise<boolean> {
+    if (!isCluster) {
+      const keysOfFamily = [keys.family(id), keys.userFamilies(userId), keys.familyExpiry];
+      return (await evaluate(DELETE_FAMILY_AND_POINTERS, keysOfFamily, [userId, id, keys.familyByHash('')])) === 1;
+    }
     const reply = await evaluate(DELETE_FAMILY, [keys.family(id)], ['1', userId]);
     if (reply === null) {
       // Not (or no longer) this user's: at most a stale entry in the user's index.

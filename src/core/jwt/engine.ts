@@ -32,7 +32,7 @@ export interface JwtEngine extends PostureEngine {
 
 /** A token's claims once it verified and is not revoked, or why not. */
 type LiveClaims = { ok: true; claims: AccessClaims } | { ok: false; reason: AccessRejection | 'revoked' };
-const REVOKED: LiveClaims = { ok: false, reason: 'revoked' };
+const REVOKED: LiveClaims = Object.freeze({ ok: false, reason: 'revoked' });
 
 /**
  * The `jwt`, `jwt-denylist` and `jwt-push` postures: short-lived signed access tokens verified

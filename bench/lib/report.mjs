@@ -1023,7 +1023,7 @@ same refusals and the CSRF check first): once the token has verified, the revoca
 the family's delete and the user's lookup, so it is published one round trip sooner; and on a single Redis
 server the family's delete is one script. Propagation alone, the old build and the new alternating
 (\`BENCH_DEV=1 BENCH_ONLY=propagation\`, \`BENCH_DIST=.old-dist\` for the old one), five rounds of 200 revocations:
-end to end p50 on Redis 5.9–6.7 ms (old) against 4.9–5.6 (new), on PostgreSQL 5.9–7.0 against 4.6–5.4; four
+end to end p50 on Redis 6.1–6.7 ms (old) against 4.9–5.6 (new), on PostgreSQL 5.9–7.0 against 4.6–5.4; four
 more rounds with the one-script delete as well: B's answer p50 4.9–5.6 against 4.0–4.4 ms and p99 14–19
 against 10–12 ms on Redis. The end-to-end p99 stayed within its noise (11–21 ms for both builds), and the
 feed's own p50 (B's clock at the revocation to A's at its arrival) read 2 ms instead of 1 with the new build:
@@ -1031,7 +1031,7 @@ the message now leaves while A, B and Redis are still busy with the request's fi
 meets more contention, although it arrives sooner after the logout was sent. Two recorded runs of this
 code, back to back on a noisy machine: the first (controls 1.16 and 1.06, so most floors inconclusive) read
 session · SQLite 0.99, Redis 0.70, PostgreSQL 0.79, jwt EdDSA 0.89, jwt-denylist 0.83, jwt-push 0.87,
-Express 1.54×, propagation p50 6.2 / p99 13 ms (floor 3.8 / 12); the second, committed here, is below.
+Express 1.54×, propagation p50 6.2 / p99 13 ms (floor 3.8 / 12); the second is the run this page reports.
 
 **Run-to-run spread.** On this shared machine a single cell moves by up to ±0.3 between runs of the same code
 path: session · SQLite warm measured 0.20 in the 17:44 full run, 0.41 in the 17:58 one, and 0.51 when that

@@ -84,11 +84,12 @@ export interface GuardOptions {
  * @throws ResponseError with the 401 / 403 problem response.
  */
 export async function requirePrincipal(tessera: Tessera, request: HttpRequest, options: GuardOptions): Promise<Principal> {
-  const { token, transport, csrfToken } = guardedCredential(tessera, request, options);
+  const presented = guardedCredential(tessera, request, options);
   // A store failure here propagates (503) and is not a decision.
-  const result = await tessera.authenticate(token, transport);
-  if (!result.ok) throw refused(tessera, result.reason, transport === 'bearer');
+  const result = await tessera.authenticate(presented.token, presented.transport);
+  if (!result.ok) throw refused(tessera, result.reason, presented.transport === 'bearer');
   const principal = result.principal;
+  const csrfToken = csrfTokenToCheck(request, presented, options);
   if (csrfToken !== undefined && !(await tessera.verifyCsrf(principal.session.id, csrfToken))) throw csrfRejected(tessera);
   reportAuthDecision(tessera, 'ok');
   return principal;
@@ -101,24 +102,35 @@ export async function requirePrincipal(tessera: Tessera, request: HttpRequest, o
  * @throws ResponseError with the 401 / 403 problem response.
  */
 export async function logoutPresented(tessera: Tessera, request: HttpRequest, options: GuardOptions): Promise<void> {
-  const { token, transport, csrfToken } = guardedCredential(tessera, request, options);
-  const result = await tessera.logoutCredential(token, transport, { csrfToken });
+  const presented = guardedCredential(tessera, request, options);
+  const result = await tessera.logoutCredential(presented.token, presented.transport, { csrfToken: csrfTokenToCheck(request, presented, options) });
   if (result.ok) reportAuthDecision(tessera, 'ok');
   else if (result.reason === 'csrf_rejected') throw csrfRejected(tessera);
-  else throw refused(tessera, result.reason, transport === 'bearer');
+  else throw refused(tessera, result.reason, presented.transport === 'bearer');
+}
+
+/** An unsafe request a browser may have sent on its own (no Authorization header), on a route that checks CSRF. */
+function isUnsafeBrowserRequest(request: HttpRequest, options: GuardOptions): boolean {
+  return isUnsafeMethod(request.method) && request.headers.authorization === undefined && !options.skipCsrf;
+}
+
+/**
+ * The request's `X-CSRF-Token` (or '') when its credential came in a cookie on an unsafe request:
+ * the caller checks it against the credential's session before anything else happens. Undefined
+ * when no check applies (a bearer token, a safe method).
+ */
+function csrfTokenToCheck(request: HttpRequest, presented: PresentedCredential, options: GuardOptions): string | undefined {
+  return presented.transport === 'cookie' && isUnsafeBrowserRequest(request, options) ? presentedCsrfToken(request) : undefined;
 }
 
 /**
  * The guard's checks before a credential is read by the posture: a cross-site unsafe request is
- * refused before anything else, and a missing or malformed credential is a 401. `csrfToken` is the
- * request's `X-CSRF-Token` (or '') when the credential came in a cookie on an unsafe request: the
- * caller checks it against the credential's session before anything else happens.
+ * refused before anything else, and a missing or malformed credential is a 401.
  */
-function guardedCredential(tessera: Tessera, request: HttpRequest, options: GuardOptions): PresentedCredential & { csrfToken: string | undefined } {
-  const unsafeBrowserRequest = isUnsafeMethod(request.method) && request.headers.authorization === undefined && !options.skipCsrf;
+function guardedCredential(tessera: Tessera, request: HttpRequest, options: GuardOptions): PresentedCredential {
   // Whether or not the browser attached a cookie (SameSite may have withheld it): the rejection is
   // explicit and logged.
-  if (unsafeBrowserRequest) {
+  if (isUnsafeBrowserRequest(request, options)) {
     try {
       assertSameOrigin(request, options.origins);
     } catch (err) {
@@ -132,8 +144,7 @@ function guardedCredential(tessera: Tessera, request: HttpRequest, options: Guar
     throw new ResponseError(rejection('missing', request.headers.authorization !== undefined));
   }
   if (presented === 'malformed') throw refused(tessera, 'malformed', true);
-  const csrfToken = presented.transport === 'cookie' && unsafeBrowserRequest ? presentedCsrfToken(request) : undefined;
-  return { token: presented.token, transport: presented.transport, csrfToken };
+  return presented;
 }
 
 /** The 401 of a credential that was not accepted, counted as its decision. */

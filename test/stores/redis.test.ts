@@ -44,6 +44,19 @@ function inspector(service: RedisService): Redis {
   return new Redis(service.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
 }
 
+/** Runs `body` with a store under a fresh prefix and an inspector on the same server, and closes both. */
+async function withInspectedStore(body: (parts: { store: Store; node: Redis; prefix: string }) => Promise<void>): Promise<void> {
+  const prefix = uniquePrefix();
+  const store = createRedisStore({ url: redis.url, keyPrefix: prefix });
+  const node = inspector(redis);
+  try {
+    await body({ store, node, prefix });
+  } finally {
+    node.disconnect();
+    await store.close();
+  }
+}
+
 /** A store under a fresh prefix holding one user and one session of theirs, and an inspector; the caller closes both. */
 async function storeWithSession(
   sessionOverrides: Partial<StoredSession> = {},
@@ -138,10 +151,8 @@ describe('redis store', () => {
     }
   });
 
-  it('never sends KEYS, and answers getWithUser with one command (a script) on a single server', async () => {
-    const store = createRedisStore({ url: redis.url, keyPrefix: uniquePrefix() });
-    const node = inspector(redis);
-    try {
+  it('never sends KEYS, and answers getWithUser with one command (a script) on a single server', () =>
+    withInspectedStore(async ({ store, node }) => {
       const user = buildUser();
       await store.users.create(user);
       const session = buildSession(user.id, { idleExpiresAt: T0 + MINUTE });
@@ -191,17 +202,10 @@ describe('redis store', () => {
       expect(stats).toMatch(/cmdstat_zrangebyscore:/);
       expect(stats).not.toMatch(/cmdstat_keys:/);
       expect(stats).not.toMatch(/cmdstat_scan:/);
-    } finally {
-      node.disconnect();
-      await store.close();
-    }
-  });
+    }));
 
-  it('deletes a family with its token pointers and index entries in one command (a script) on a single server; a pointer naming another family stays', async () => {
-    const prefix = uniquePrefix();
-    const store = createRedisStore({ url: redis.url, keyPrefix: prefix });
-    const node = inspector(redis);
-    try {
+  it('deletes a family with its token pointers and index entries in one command (a script) on a single server; a pointer naming another family stays', () =>
+    withInspectedStore(async ({ store, node, prefix }) => {
       const user = buildUser();
       await store.users.create(user);
       const kept = buildFamily(user.id);
@@ -231,11 +235,7 @@ describe('redis store', () => {
       // Another user's id deletes nothing and answers false.
       expect(await store.refresh.delete(buildUser().id, kept.id)).toBe(false);
       expect(await store.refresh.getById(kept.id, T0)).toEqual(kept);
-    } finally {
-      node.disconnect();
-      await store.close();
-    }
-  });
+    }));
 
   it('sets native TTLs as durations from the record\'s own time, so records dated far from the server clock live', async () => {
     // T0 is months away from the server's clock: an absolute PEXPIREAT would delete at once.
@@ -292,10 +292,8 @@ describe('redis store', () => {
     }
   });
 
-  it('answers the session lookups of one turn with one script on a single server, each call with its own answer and its own now', async () => {
-    const store = createRedisStore({ url: redis.url, keyPrefix: uniquePrefix() });
-    const node = inspector(redis);
-    try {
+  it('answers the session lookups of one turn with one script on a single server, each call with its own answer and its own now', () =>
+    withInspectedStore(async ({ store, node }) => {
       const { calls, check } = await seedOneTurnOfLookups(store);
       await node.config('RESETSTAT');
       const results = await Promise.all(calls.map(([hash, now]) => store.sessions.getWithUser(hash, now)));
@@ -304,16 +302,10 @@ describe('redis store', () => {
       expect(stats).toMatch(/cmdstat_evalsha:calls=2,/);
       expect(stats).not.toMatch(/cmdstat_(eval|hgetall):/);
       check(results);
-    } finally {
-      node.disconnect();
-      await store.close();
-    }
-  });
+    }));
 
-  it('answers the revocation checks of one turn with one script on a single server, each call with its own answer and its own now', async () => {
-    const store = createRedisStore({ url: redis.url, keyPrefix: uniquePrefix() });
-    const node = inspector(redis);
-    try {
+  it('answers the revocation checks of one turn with one script on a single server, each call with its own answer and its own now', () =>
+    withInspectedStore(async ({ store, node }) => {
       const calls = await seedOneTurnOfChecks(store);
       await node.config('RESETSTAT');
       const results = await Promise.all(calls.map(([userId, familyId, now]) => store.revocations.check(userId, familyId, now)));
@@ -323,17 +315,10 @@ describe('redis store', () => {
       expect(stats).toMatch(/cmdstat_hmget:calls=305,/);
       expect(stats).toMatch(/cmdstat_hget:calls=305,/);
       expect(results).toEqual(calls.map(([, , , expected]) => expected));
-    } finally {
-      node.disconnect();
-      await store.close();
-    }
-  });
+    }));
 
-  it('fails only the revocation check whose entry it did not write, closed, not the others of its turn', async () => {
-    const prefix = uniquePrefix();
-    const store = createRedisStore({ url: redis.url, keyPrefix: prefix });
-    const node = inspector(redis);
-    try {
+  it('fails only the revocation check whose entry it did not write, closed, not the others of its turn', () =>
+    withInspectedStore(async ({ store, node, prefix }) => {
       const user = randomUUID();
       const family = randomUUID();
       const halfUser = randomUUID();
@@ -352,11 +337,7 @@ describe('redis store', () => {
         expect(broken.status === 'rejected' && broken.reason instanceof StoreError).toBe(true);
       }
       expect(fine).toEqual({ status: 'fulfilled', value: { userNotBefore: null, familyRevoked: false } });
-    } finally {
-      node.disconnect();
-      await store.close();
-    }
-  });
+    }));
 
   it('fails only the lookup whose record it did not write, not the others of its turn', async () => {
     const { prefix, store, node, user, session } = await storeWithSession();
@@ -410,11 +391,8 @@ describe('redis store', () => {
     }
   });
 
-  it('takes over an email claimed by an id with no user (left by a failed create), and only then', async () => {
-    const prefix = uniquePrefix();
-    const store = createRedisStore({ url: redis.url, keyPrefix: prefix });
-    const node = inspector(redis);
-    try {
+  it('takes over an email claimed by an id with no user (left by a failed create), and only then', () =>
+    withInspectedStore(async ({ store, node, prefix }) => {
       const orphaned = buildUser();
       await node.set(`${prefix}email:${orphaned.email}`, randomUUID());
       expect(await store.users.getByEmail(orphaned.email)).toBeNull();
@@ -422,11 +400,7 @@ describe('redis store', () => {
       expect(await store.users.getByEmail(orphaned.email)).toEqual(orphaned);
       expect(await store.users.create(buildUser({ email: orphaned.email }))).toBe(false);
       expect(await store.users.list({ limit: 10 })).toEqual([orphaned]);
-    } finally {
-      node.disconnect();
-      await store.close();
-    }
-  });
+    }));
 
   it('keeps values out of error messages', async () => {
     const store = createRedisStore({ url: redis.url, keyPrefix: uniquePrefix() });
